@@ -1,0 +1,147 @@
+//! `parse_*_query`, `*_query_errors` and `filter_keys`: the filter language as SQL functions.
+
+use crate::dsl::{self, errors, Log, ParseError};
+use crate::exec::catalog::LiveCatalog;
+use crate::guc;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+
+fn invalid_message(log: Log) -> &'static str {
+    match log {
+        Log::Audit => "Invalid audit search query.",
+        Log::Connection => "Invalid connection search query.",
+    }
+}
+
+/// Raises a parse failure: 22023 with Coder's message, the validations as DETAIL and the valid keys as
+/// HINT; or 54000 for abusive input.
+pub(crate) fn raise(log: Log, err: ParseError) -> ! {
+    let report = match err {
+        ParseError::Invalid(v) => ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            invalid_message(log),
+            "audit_ext",
+        )
+        .set_detail(errors::to_json(&v).to_string())
+        .set_hint(log.hint()),
+        ParseError::Limit { what, found, max } => ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            format!("{} search query exceeds {what}", log.name()),
+            "audit_ext",
+        )
+        .set_detail(format!("The query has {found}; the limit is {max}."))
+        .set_hint(format!("A superuser can raise {what}.")),
+    };
+    report.report(PgLogLevel::ERROR);
+    unreachable!("ERROR does not return")
+}
+
+/// Parses `q` for `log` against the live catalog, raising on any problem.
+pub(crate) fn parse_or_raise(log: Log, q: &str) -> dsl::Filter {
+    dsl::parse(log, q, guc::limits(), &LiveCatalog::new()).unwrap_or_else(|e| raise(log, e))
+}
+
+fn errors_json(log: Log, q: &str) -> JsonB {
+    match dsl::parse(log, q, guc::limits(), &LiveCatalog::new()) {
+        Ok(_) => JsonB(serde_json::json!([])),
+        Err(ParseError::Invalid(v)) => JsonB(errors::to_json(&v)),
+        Err(e @ ParseError::Limit { .. }) => raise(log, e),
+    }
+}
+
+/// The normalized audit filter; raises 22023 listing every problem.
+#[pg_extern(stable, strict, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn parse_audit_query(q: &str) -> JsonB {
+    JsonB(parse_or_raise(Log::Audit, q).to_json())
+}
+
+/// Coder's validations for an audit filter, `[]` when it is valid. Raises only for abusive input (54000).
+#[pg_extern(stable, strict, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn audit_query_errors(q: &str) -> JsonB {
+    errors_json(Log::Audit, q)
+}
+
+/// The normalized connection-log filter; raises 22023 listing every problem.
+#[pg_extern(stable, strict, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn parse_connection_query(q: &str) -> JsonB {
+    JsonB(parse_or_raise(Log::Connection, q).to_json())
+}
+
+/// Coder's validations for a connection-log filter, `[]` when it is valid.
+#[pg_extern(stable, strict, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn connection_query_errors(q: &str) -> JsonB {
+    errors_json(Log::Connection, q)
+}
+
+/// Every filter key of both logs: what it takes and what it matches.
+#[pg_extern(immutable, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn filter_keys() -> TableIterator<
+    'static,
+    (name!(log, String), name!(key, String), name!(value, String), name!(description, String)),
+> {
+    TableIterator::new(
+        dsl::KEYS.iter().map(|k| (k.log.name().to_string(), k.name.to_string(), k.kind.describe(), k.doc.to_string())),
+    )
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::api::testing::{load_fixture, sql_error};
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn parse_resolves_organizations_and_enums_from_the_database() {
+        load_fixture(200);
+        let j = Spi::get_one::<pgrx::JsonB>(
+            "SELECT audit_ext.parse_audit_query('workspace organization:Org-02 action:start')",
+        )
+        .unwrap()
+        .unwrap();
+        let org = Spi::get_one::<String>("SELECT id::text FROM organizations WHERE name = 'org-02'").unwrap().unwrap();
+        assert_eq!(j.0, serde_json::json!({"organization_id": org, "resource_type": "workspace", "action": "start"}));
+    }
+
+    #[pg_test]
+    fn a_new_enum_value_is_accepted_at_once() {
+        load_fixture(200);
+        let before = sql_error("SELECT audit_ext.parse_audit_query('resource_type:user_secret')");
+        assert_eq!(before.0, "22023");
+        Spi::run("ALTER TYPE resource_type ADD VALUE 'user_secret'").unwrap();
+        let after = Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.parse_audit_query('resource_type:user_secret')")
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.0, serde_json::json!({"resource_type": "user_secret"}));
+    }
+
+    #[pg_test]
+    fn invalid_filters_raise_22023_with_coders_validations() {
+        load_fixture(200);
+        let (code, message, detail, hint) = sql_error("SELECT audit_ext.parse_audit_query('action:explode bogus:1')");
+        assert_eq!(code, "22023");
+        assert_eq!(message, "Invalid audit search query.");
+        assert_eq!(
+            detail,
+            r#"[{"field":"action","detail":"Query param \"action\" has invalid value: \"explode\" is not a valid value"},{"field":"bogus","detail":"\"bogus\" is not a valid query param"}]"#
+        );
+        assert!(hint.starts_with("Valid keys: request_id,"), "{hint}");
+        let errs = Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.connection_query_errors('status:done')").unwrap().unwrap();
+        assert_eq!(
+            errs.0,
+            serde_json::json!([{"field": "status", "detail": "Query param \"status\" has invalid value: \"done\" is not a valid value"}])
+        );
+    }
+
+    #[pg_test]
+    fn over_long_filters_raise_54000() {
+        load_fixture(200);
+        let (code, ..) = sql_error("SELECT audit_ext.audit_query_errors(repeat('a', 5000))");
+        assert_eq!(code, "54000");
+    }
+}

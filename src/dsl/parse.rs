@@ -1,0 +1,343 @@
+//! Filter text → typed filter, with Coder's semantics: every problem is collected (in key-table order, then
+//! unknown keys in the order they appear), `key:""` counts as absent, a repeated key is an error, and the
+//! nil uuid and the zero time mean "no filter".
+
+use super::errors::Validation;
+use super::gocompat::{go_lower, go_upper};
+use super::gotime::{self, Instant, DATE_LAYOUT, RFC3339_NANO};
+use super::keys::{Bound, Key, Kind, Log};
+use super::tokenize::{tokenize, Element};
+use uuid::Uuid;
+
+/// What the parser needs from the database: enum labels and organization names. The SQL functions read the
+/// live catalog; unit tests pass a fixed one.
+pub trait Catalog {
+    fn enum_has(&self, type_name: &str, label: &str) -> bool;
+    fn organization_by_name(&self, name: &str) -> Option<Uuid>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Uuid(Uuid),
+    Text(String),
+    /// A username, lower-cased.
+    User(String),
+    /// `me`: the actor.
+    Me,
+    Time(Instant),
+    /// An enum label or a fixed value.
+    Label(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    pub key: &'static Key,
+    pub value: Value,
+}
+
+/// A valid filter: the terms in use, in key-table order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    pub log: Log,
+    pub terms: Vec<Term>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_length: usize,
+    pub max_terms: usize,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// Abusive input (SQLSTATE 54000): `what` is the limit's GUC.
+    Limit { what: &'static str, found: usize, max: usize },
+    /// Coder's validations (SQLSTATE 22023).
+    Invalid(Vec<Validation>),
+}
+
+pub fn parse(log: Log, query: &str, limits: Limits, catalog: &dyn Catalog) -> Result<Filter, ParseError> {
+    if query.len() > limits.max_length {
+        return Err(ParseError::Limit { what: "audit_ext.max_query_length", found: query.len(), max: limits.max_length });
+    }
+    let elements = tokenize(query).map_err(|v| ParseError::Invalid(vec![v]))?;
+    if elements.len() > limits.max_terms {
+        return Err(ParseError::Limit { what: "audit_ext.max_query_terms", found: elements.len(), max: limits.max_terms });
+    }
+
+    // Coder's url.Values, with keys in order of first appearance.
+    let mut values: Vec<(String, Vec<String>)> = Vec::new();
+    for el in elements {
+        let (key, value) = match el {
+            Element::Pair { key, value } => (go_lower(key), value.to_string()),
+            Element::Bare(text) => (log.default_key().to_string(), text),
+        };
+        match values.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, vs)) => vs.push(value),
+            None => values.push((key, vec![value])),
+        }
+    }
+
+    let mut terms = Vec::new();
+    let mut errors = Vec::new();
+    for key in log.keys() {
+        let Some((_, vs)) = values.iter().find(|(k, _)| k == key.name) else { continue };
+        if vs[0].is_empty() {
+            continue;
+        }
+        if vs.len() > 1 {
+            errors.push(Validation::duplicate(key.name, vs.len()));
+            continue;
+        }
+        match parse_value(key, &vs[0], catalog) {
+            Ok(Some(value)) => terms.push(Term { key, value }),
+            Ok(None) => {}
+            Err(v) => errors.push(v),
+        }
+    }
+    for (k, _) in &values {
+        if log.key(k).is_none() {
+            errors.push(Validation::unknown_key(k));
+        }
+    }
+    if errors.is_empty() {
+        Ok(Filter { log, terms })
+    } else {
+        Err(ParseError::Invalid(errors))
+    }
+}
+
+/// One value; `Ok(None)` where Coder's sentinel means "no filter".
+fn parse_value(key: &'static Key, raw: &str, catalog: &dyn Catalog) -> Result<Option<Value>, Validation> {
+    let lower = || go_lower(raw);
+    let time = |layout: &str, text: String| match gotime::parse(layout, &text) {
+        Ok(t) if t.is_zero() => Ok(None),
+        Ok(t) => Ok(Some(Value::Time(t))),
+        Err(e) => Err(Validation::bad_time(key.name, layout, &e)),
+    };
+    match key.kind {
+        Kind::Uuid => match Uuid::parse_str(&lower()) {
+            Ok(u) if u.is_nil() => Ok(None),
+            Ok(u) => Ok(Some(Value::Uuid(u))),
+            Err(_) => Err(Validation::bad_uuid(key.name)),
+        },
+        Kind::Text | Kind::Email { .. } => Ok(Some(Value::Text(raw.to_string()))),
+        Kind::User => {
+            let v = lower();
+            Ok(Some(if v == "me" { Value::Me } else { Value::User(v) }))
+        }
+        Kind::Date(_) => time(DATE_LAYOUT, lower()),
+        // Coder lower-cases the query, then upper-cases these values so that `T` and `Z` parse.
+        Kind::Time(_) => time(RFC3339_NANO, go_upper(&lower())),
+        Kind::Organization => {
+            let v = lower();
+            if let Ok(u) = Uuid::parse_str(&v) {
+                return Ok((!u.is_nil()).then_some(Value::Uuid(u)));
+            }
+            match catalog.organization_by_name(&v) {
+                Some(id) => Ok(Some(Value::Uuid(id))),
+                None => Err(Validation::unknown_organization(key.name, &v)),
+            }
+        }
+        Kind::Enum(type_name) => {
+            let v = lower();
+            if catalog.enum_has(type_name, &v) {
+                Ok(Some(Value::Label(v)))
+            } else {
+                Err(Validation::bad_enum(key.name, &v))
+            }
+        }
+        Kind::OneOf(allowed) => {
+            let v = lower();
+            if allowed.contains(&v.as_str()) {
+                Ok(Some(Value::Label(v)))
+            } else {
+                Err(Validation::bad_enum(key.name, &v))
+            }
+        }
+    }
+}
+
+impl Filter {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.terms.iter().find(|t| t.key.name == name).map(|t| &t.value)
+    }
+
+    /// The normalized filter as JSON: Coder's field names; times in RFC 3339 UTC, `date_to` at 23:59:59 of
+    /// its day as Coder reports it; `me` kept as "me"; organizations as ids.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for t in &self.terms {
+            let v = match &t.value {
+                Value::Uuid(u) => u.to_string(),
+                Value::Text(s) | Value::User(s) | Value::Label(s) => s.clone(),
+                Value::Me => "me".to_string(),
+                Value::Time(i) => match t.key.kind {
+                    Kind::Date(Bound::To) => i.add_secs(86_399).to_rfc3339(),
+                    _ => i.to_rfc3339(),
+                },
+            };
+            m.insert(t.key.field.to_string(), serde_json::Value::String(v));
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A catalog with Coder's enum values of spring 2026 and two organizations.
+    pub struct FixedCatalog;
+
+    pub const ORG_ID: &str = "9f3a6c1e-0000-4000-8000-000000000001";
+
+    impl Catalog for FixedCatalog {
+        fn enum_has(&self, type_name: &str, label: &str) -> bool {
+            let labels: &[&str] = match type_name {
+                "resource_type" => &["organization", "template", "user", "workspace", "workspace_build", "api_key", "group"],
+                "audit_action" => &["create", "write", "delete", "start", "stop", "login", "logout", "connect"],
+                "build_reason" => &["initiator", "autostart", "autostop", "dormancy", "cli", "dashboard"],
+                "connection_type" => &["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding"],
+                _ => &[],
+            };
+            labels.contains(&label)
+        }
+        fn organization_by_name(&self, name: &str) -> Option<Uuid> {
+            (name == "coder").then(|| Uuid::parse_str(ORG_ID).unwrap())
+        }
+    }
+
+    const LIMITS: Limits = Limits { max_length: 4096, max_terms: 32 };
+
+    pub fn audit(q: &str) -> Result<Filter, ParseError> {
+        parse(Log::Audit, q, LIMITS, &FixedCatalog)
+    }
+    fn conn(q: &str) -> Result<Filter, ParseError> {
+        parse(Log::Connection, q, LIMITS, &FixedCatalog)
+    }
+    fn json(r: Result<Filter, ParseError>) -> String {
+        r.unwrap().to_json().to_string()
+    }
+    /// The validations as `field: detail` lines.
+    fn errs(r: Result<Filter, ParseError>) -> Vec<String> {
+        match r {
+            Err(ParseError::Invalid(v)) => v.into_iter().map(|v| format!("{}: {}", v.field, v.detail)).collect(),
+            other => panic!("expected validations, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_audit_key() {
+        assert_eq!(json(audit("")), "{}");
+        assert_eq!(
+            json(audit(
+                "request_id:6B8F2C3A-1111-4222-8333-444455556666 resource_id:{6b8f2c3a-1111-4222-8333-444455556667} \
+                 resource_target:My-WS username:Alice email:Alice@Example.COM date_from:2026-01-01 date_to:2026-01-31 \
+                 organization:Coder resource_type:Workspace action:DELETE build_reason:cli"
+            )),
+            r#"{"request_id":"6b8f2c3a-1111-4222-8333-444455556666","resource_id":"6b8f2c3a-1111-4222-8333-444455556667","resource_target":"My-WS","username":"alice","email":"Alice@Example.COM","date_from":"2026-01-01T00:00:00Z","date_to":"2026-01-31T23:59:59Z","organization_id":"9f3a6c1e-0000-4000-8000-000000000001","resource_type":"workspace","action":"delete","build_reason":"cli"}"#
+        );
+    }
+
+    #[test]
+    fn every_connection_key() {
+        assert_eq!(
+            json(conn(
+                "organization:9f3a6c1e-0000-4000-8000-000000000001 workspace_owner:me workspace_owner_email:Bob@x.io \
+                 type:SSH username:carol user_email:c@x.io connected_after:\"2026-01-01T10:00:00+02:00\" \
+                 connected_before:\"2026-01-02t00:00:00.5z\" workspace_id:6b8f2c3a-1111-4222-8333-444455556666 \
+                 connection_id:6b8f2c3a11114222833344445555666f status:Ongoing"
+            )),
+            r#"{"organization_id":"9f3a6c1e-0000-4000-8000-000000000001","workspace_owner":"me","workspace_owner_email":"Bob@x.io","type":"ssh","username":"carol","user_email":"c@x.io","connected_after":"2026-01-01T08:00:00Z","connected_before":"2026-01-02T00:00:00.5Z","workspace_id":"6b8f2c3a-1111-4222-8333-444455556666","connection_id":"6b8f2c3a-1111-4222-8333-44445555666f","status":"ongoing"}"#
+        );
+    }
+
+    #[test]
+    fn bare_words_mean_resource_type() {
+        assert_eq!(json(audit("workspace action:create")), r#"{"resource_type":"workspace","action":"create"}"#);
+        assert_eq!(errs(audit("foo bar")), [r#"resource_type: Query param "resource_type" has invalid value: "foo bar" is not a valid value"#]);
+        // Two ways of saying resource_type is a duplicate.
+        assert_eq!(
+            errs(audit("workspace resource_type:user")),
+            [r#"resource_type: Query param "resource_type" provided more than once, found 2 times. Only provide 1 instance of this query param."#]
+        );
+        assert_eq!(errs(conn("alice")), [r#"search: "search" is not a valid query param"#]);
+    }
+
+    #[test]
+    fn sentinels_and_empty_values_mean_no_filter() {
+        assert_eq!(json(audit(r#"username:"" resource_id:00000000-0000-0000-0000-000000000000 date_from:0001-01-01"#)), "{}");
+        assert_eq!(json(audit("organization:00000000-0000-0000-0000-000000000000")), "{}");
+        assert_eq!(json(conn(r#"connected_after:"0001-01-01T00:00:00Z""#)), "{}");
+        // key:"" first wins over a later value, as in Coder.
+        assert_eq!(json(audit(r#"username:"" username:bob"#)), "{}");
+    }
+
+    #[test]
+    fn keys_are_case_insensitive_and_values_keep_case_where_it_matters() {
+        assert_eq!(json(audit("ACTION:Write Resource_Target:ReadMe")), r#"{"resource_target":"ReadMe","action":"write"}"#);
+    }
+
+    #[test]
+    fn all_errors_at_once_in_coders_order() {
+        assert_eq!(
+            errs(audit(
+                "zeta:1 build_reason:nope action:explode date_to:2026-02-30 resource_id:xyz organization:acme alpha:2 \
+                 date_from:yesterday request_id:1 action:write"
+            )),
+            [
+                r#"request_id: Query param "request_id" must be a valid uuid"#,
+                r#"resource_id: Query param "resource_id" must be a valid uuid"#,
+                r#"date_from: Query param "date_from" must be a valid date format (2006-01-02): parsing time "yesterday" as "2006-01-02": cannot parse "yesterday" as "2006""#,
+                r#"date_to: Query param "date_to" must be a valid date format (2006-01-02): parsing time "2026-02-30": day out of range"#,
+                r#"organization: Query param "organization" has invalid value: organization "acme" either does not exist, or you are unauthorized to view it"#,
+                r#"action: Query param "action" provided more than once, found 2 times. Only provide 1 instance of this query param."#,
+                r#"build_reason: Query param "build_reason" has invalid value: "nope" is not a valid value"#,
+                r#"zeta: "zeta" is not a valid query param"#,
+                r#"alpha: "alpha" is not a valid query param"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn connection_errors() {
+        assert_eq!(
+            errs(conn("type:telnet status:done connected_after:2026-01-01 workspace_id:x resource_type:user")),
+            [
+                r#"type: Query param "type" has invalid value: "telnet" is not a valid value"#,
+                r#"connected_after: Query param "connected_after" must be a valid date format (2006-01-02T15:04:05.999999999Z07:00): parsing time "2026-01-01" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "" as "T""#,
+                r#"workspace_id: Query param "workspace_id" must be a valid uuid"#,
+                r#"status: Query param "status" has invalid value: "done" is not a valid value"#,
+                r#"resource_type: "resource_type" is not a valid query param"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn tokenizer_errors_stop_everything() {
+        assert_eq!(errs(audit("action: bogus:1")), [r#"q: Query element "action:" cannot start or end with ':'"#]);
+        assert_eq!(errs(audit("Date_From:2026-01-01T00:00:00Z")), [r#"q: Query element "date_from:2026-01-01t00:00:00z" can only contain 1 ':'"#]);
+    }
+
+    #[test]
+    fn hostile_values_are_only_values() {
+        assert_eq!(
+            json(audit(r#"resource_target:"'; DROP TABLE audit_logs; --""#)),
+            r#"{"resource_target":"'; DROP TABLE audit_logs; --"}"#
+        );
+        assert_eq!(errs(audit("action:delete'--")), [r#"action: Query param "action" has invalid value: "delete'--" is not a valid value"#]);
+        assert_eq!(
+            errs(audit("resource_type:wörkspace\u{200b}")),
+            ["resource_type: Query param \"resource_type\" has invalid value: \"wörkspace\\u200b\" is not a valid value"]
+        );
+    }
+
+    #[test]
+    fn limits() {
+        let long = "a".repeat(5000);
+        assert_eq!(audit(&long), Err(ParseError::Limit { what: "audit_ext.max_query_length", found: 5000, max: 4096 }));
+        let many: String = (0..40).map(|i| format!("k{i}:v ")).collect();
+        assert_eq!(audit(&many), Err(ParseError::Limit { what: "audit_ext.max_query_terms", found: 40, max: 32 }));
+    }
+}

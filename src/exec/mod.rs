@@ -1,0 +1,3 @@
+//! The database side: catalog look-ups and read-only statements.
+
+pub mod catalog;
