@@ -139,6 +139,23 @@ mod tests {
     }
 
     #[pg_test]
+    fn an_unknown_organization_is_a_validation_not_a_failure() {
+        load_fixture(200);
+        let errs = Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.audit_query_errors('organization:nowhere')")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            errs.0,
+            serde_json::json!([{"field": "organization", "detail": "Query param \"organization\" has invalid value: organization \"nowhere\" either does not exist, or you are unauthorized to view it"}])
+        );
+        // A deleted organization is not found by name either.
+        let deleted = Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.audit_query_errors('organization:org-21')")
+            .unwrap()
+            .unwrap();
+        assert_eq!(deleted.0.as_array().map(Vec::len), Some(1));
+    }
+
+    #[pg_test]
     fn over_long_filters_raise_54000() {
         load_fixture(200);
         let (code, ..) = sql_error("SELECT audit_ext.audit_query_errors(repeat('a', 5000))");

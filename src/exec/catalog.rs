@@ -65,8 +65,10 @@ impl Catalog for LiveCatalog {
             "SELECT id FROM {}.organizations WHERE lower(name) = lower($1) AND NOT deleted LIMIT 1",
             quote_identifier(&self.schema)
         );
-        Spi::get_one_with_args::<pgrx::Uuid>(&sql, &[name.into()])
-            .unwrap_or_else(|e| error!("audit_ext: reading {}.organizations failed: {e}", self.schema))
-            .map(|u| uuid::Uuid::from_bytes(*u.as_bytes()))
+        match Spi::get_one_with_args::<pgrx::Uuid>(&sql, &[name.into()]) {
+            Ok(u) => u.map(|u| uuid::Uuid::from_bytes(*u.as_bytes())),
+            Err(pgrx::spi::SpiError::InvalidPosition) => None, // no such organization
+            Err(e) => error!("audit_ext: reading {}.organizations failed: {e}", self.schema),
+        }
     }
 }

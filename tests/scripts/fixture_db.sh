@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds and installs audit_ext, starts the throwaway cluster NAME and creates database DB in it with the
+# Coder-shaped fixture (AUDIT_ROWS audit rows) and the extension. Used by the tests, the demo and the
+# benchmark. Prints the port.
+#   fixture_db.sh NAME DB AUDIT_ROWS [--release]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+name=$1; db=$2; rows=$3; profile=${4:-}
+cargo pgrx install --pg-config /usr/lib/postgresql/15/bin/pg_config $profile >&2
+port=$(bash tests/scripts/cluster.sh start "$name")
+trap 'bash tests/scripts/cluster.sh stop "$name"' ERR
+psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
+"${psql[@]}" -d postgres -c "CREATE DATABASE $db"
+"${psql[@]}" -d "$db" -f tests/fixture/schema.sql \
+  -c "SET audit_ext_fixture.audit_rows = $rows" -f tests/fixture/seed.sql \
+  -c "CREATE EXTENSION audit_ext" >&2
+echo "$port"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test tier and prints one summary line per tier, then "N passed, N failed".
+#   1. unit:       plain `cargo test` of the pure stages (parser, SQL builder), no PostgreSQL
+#   2. pg_test:    `#[pg_test]` in-database tests via `cargo pgrx test pg15` (as the postgres user)
+#   3. pg_regress: golden SQL files under tests/pg_regress against a throwaway cluster loaded with the
+#                  Coder-shaped fixture
+# Exits non-zero if any tier fails. Run as root on a fresh machine: setup installs what is missing.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+bash tests/scripts/setup.sh || { echo "test: setup failed" >&2; exit 1; }
+
+OUT=/tmp/audit_ext/test-logs
+mkdir -p "$OUT"
+summary=()
+total_pass=0; total_fail=0; failed_tiers=0
+
+record() { # tier rc passed failed
+  local tier=$1 rc=$2 p=$3 f=$4
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # a crash counts as a failure
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  local status=ok; [ "$rc" -eq 0 ] || { status=FAILED; failed_tiers=$((failed_tiers + 1)); }
+  summary+=("$(printf '%-11s %-6s %4d passed, %d failed' "$tier:" "$status" "$p" "$f")")
+}
+
+cargo_counts() { # log → "passed failed" summed over every "test result:" line
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+       END { print p + 0, f + 0 }' "$1"
+}
+
+echo "== tier 1: unit tests (no PostgreSQL)"
+cargo test --lib -- --skip api:: 2>&1 | tee "$OUT/unit.log"; rc=${PIPESTATUS[0]}
+read -r p f < <(cargo_counts "$OUT/unit.log"); record unit "$rc" "$p" "$f"
+
+echo "== tier 2: #[pg_test] in-database tests"
+install -d -o postgres -g postgres /tmp/audit_ext
+cargo pgrx test pg15 api:: --runas postgres --pgdata /tmp/audit_ext/pgrx 2>&1 | tee "$OUT/pg_test.log"; rc=${PIPESTATUS[0]}
+read -r p f < <(cargo_counts "$OUT/pg_test.log"); record pg_test "$rc" "$p" "$f"
+
+echo "== tier 3: pg_regress golden files"
+rc=0; p=0; f=0
+if bash tests/scripts/fixture_db.sh regress audit_ext_regress 2000 > "$OUT/regress-setup.log" 2>&1; then
+  port=$(bash tests/scripts/cluster.sh port regress)
+  tests=$(cd tests/pg_regress/sql && ls -- *.sql | sed 's/\.sql$//' | sort)
+  rm -rf /tmp/audit_ext/regress-out; mkdir -p /tmp/audit_ext/regress-out
+  /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
+    --use-existing --host=127.0.0.1 --port="$port" --user=postgres --dbname=audit_ext_regress \
+    --bindir=/usr/lib/postgresql/15/bin --inputdir="$ROOT/tests/pg_regress" \
+    --outputdir=/tmp/audit_ext/regress-out $tests 2>&1 | tee "$OUT/regress.log"; rc=${PIPESTATUS[0]}
+  n=$(echo "$tests" | wc -w)
+  if [ "$rc" -eq 0 ]; then p=$n; else
+    f=$(sed -n 's/.* \([0-9]\+\) of [0-9]\+ tests failed.*/\1/p' "$OUT/regress.log" | head -n1); f=${f:-$n}; p=$((n - f))
+    [ -f /tmp/audit_ext/regress-out/regression.diffs ] && { echo "--- regression.diffs:"; cat /tmp/audit_ext/regress-out/regression.diffs; }
+  fi
+else
+  rc=1; echo "test: could not start the regress cluster:"; cat "$OUT/regress-setup.log"
+fi
+bash tests/scripts/cluster.sh stop regress
+record pg_regress "$rc" "$p" "$f"
+
+echo
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$failed_tiers" -eq 0 ]
