@@ -4,6 +4,7 @@
 //! look-ups and read-only statements) → `api` (the SQL-callable functions, and nothing else).
 
 pub mod dsl;
+pub mod plan;
 
 mod api;
 mod exec;
