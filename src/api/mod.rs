@@ -2,6 +2,7 @@
 //! turns failures into PostgreSQL errors with a SQLSTATE.
 
 mod dsl;
+mod predicate;
 #[cfg(any(test, feature = "pg_test"))]
 pub(crate) mod testing;
 

@@ -1,3 +1,4 @@
 //! The database side: catalog look-ups and read-only statements.
 
 pub mod catalog;
+pub mod resolve;

@@ -1,0 +1,101 @@
+//! Names and RBAC, answered by Coder's tables: usernames and emails → user ids, and the organizations an
+//! actor may read logs of.
+
+use crate::plan::{Access, Resolver};
+use pgrx::prelude::*;
+use pgrx::spi::{quote_identifier, SpiError};
+use uuid::Uuid;
+
+fn to_uuid(u: pgrx::Uuid) -> Uuid {
+    Uuid::from_bytes(*u.as_bytes())
+}
+
+pub fn from_uuid(u: Uuid) -> pgrx::Uuid {
+    pgrx::Uuid::from_bytes(*u.as_bytes())
+}
+
+/// The Coder schema as a quoted identifier, for SQL text.
+pub fn qschema() -> String {
+    quote_identifier(crate::guc::coder_schema())
+}
+
+pub struct LiveResolver {
+    qschema: String,
+}
+
+impl LiveResolver {
+    pub fn new() -> Self {
+        LiveResolver { qschema: qschema() }
+    }
+}
+
+fn spi_failed(what: &str, e: SpiError) -> ! {
+    error!("audit_ext: {what} failed: {e}")
+}
+
+impl Resolver for LiveResolver {
+    /// Coder: `SELECT id FROM users WHERE lower(username) = lower(@username) AND deleted = false`.
+    fn user_by_username(&self, username: &str) -> Option<Uuid> {
+        let sql = format!("SELECT id FROM {}.users WHERE lower(username) = lower($1) AND NOT deleted LIMIT 1", self.qschema);
+        match Spi::get_one_with_args::<pgrx::Uuid>(&sql, &[username.into()]) {
+            Ok(u) => u.map(to_uuid),
+            Err(SpiError::InvalidPosition) => None,
+            Err(e) => spi_failed("looking up a username", e),
+        }
+    }
+
+    fn users_by_email(&self, email: &str, include_deleted: bool) -> Vec<Uuid> {
+        let deleted = if include_deleted { "" } else { " AND NOT deleted" };
+        let sql = format!(
+            "SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {}.users WHERE lower(email) = lower($1){deleted}",
+            self.qschema
+        );
+        match Spi::get_one_with_args::<Vec<pgrx::Uuid>>(&sql, &[email.into()]) {
+            Ok(v) => v.unwrap_or_default().into_iter().map(to_uuid).collect(),
+            Err(e) => spi_failed("looking up an email", e),
+        }
+    }
+}
+
+/// The log objects RBAC knows.
+pub fn check_object(object: &str) -> bool {
+    matches!(object, "audit_log" | "connection_log")
+}
+
+/// What `actor` may read of `object` (`audit_log` or `connection_log`), as Coder's RBAC decides it:
+/// site roles `owner` and `auditor`, or a site-wide custom role granting read → every row; org roles
+/// `organization-admin` and `organization-auditor`, or an organization's custom role granting read → that
+/// organization's rows; anyone else, and a deleted, suspended or unknown actor → nothing.
+pub fn readable(actor: Uuid, object: &str) -> Access {
+    let s = qschema();
+    // A permission list grants read when it has a positive read (or *) entry and no negated one.
+    let grants = |col: &str| {
+        format!(
+            "(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof({col}) WHEN 'array' THEN {col} ELSE '[]' END) p \
+                      WHERE p->>'resource_type' IN ($2, '*') AND p->>'action' IN ('read', '*') \
+                        AND NOT coalesce((p->>'negate')::boolean, false)) \
+              AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof({col}) WHEN 'array' THEN {col} ELSE '[]' END) p \
+                      WHERE p->>'resource_type' IN ($2, '*') AND p->>'action' IN ('read', '*') \
+                        AND coalesce((p->>'negate')::boolean, false)))"
+        )
+    };
+    let sql = format!(
+        "WITH u AS (SELECT rbac_roles FROM {s}.users WHERE id = $1 AND NOT deleted AND status::text <> 'suspended') \
+         SELECT EXISTS (SELECT 1 FROM u WHERE u.rbac_roles && ARRAY['owner', 'auditor'] \
+                          OR EXISTS (SELECT 1 FROM {s}.custom_roles cr WHERE cr.organization_id IS NULL \
+                                       AND cr.name = ANY (u.rbac_roles) AND {site})), \
+                (SELECT coalesce(array_agg(DISTINCT om.organization_id ORDER BY om.organization_id), '{{}}') \
+                   FROM u, {s}.organization_members om \
+                  WHERE om.user_id = $1 \
+                    AND (om.roles && ARRAY['organization-admin', 'organization-auditor'] \
+                         OR EXISTS (SELECT 1 FROM {s}.custom_roles cr WHERE cr.organization_id = om.organization_id \
+                                      AND cr.name = ANY (om.roles) AND {org})))",
+        site = grants("cr.site_permissions"),
+        org = grants("cr.org_permissions"),
+    );
+    match Spi::get_two_with_args::<bool, Vec<pgrx::Uuid>>(&sql, &[from_uuid(actor).into(), object.into()]) {
+        Ok((Some(true), _)) => Access::All,
+        Ok((_, orgs)) => Access::Organizations(orgs.unwrap_or_default().into_iter().map(to_uuid).collect()),
+        Err(e) => spi_failed("reading the actor's roles", e),
+    }
+}
