@@ -39,7 +39,7 @@ read -r p f < <(cargo_counts "$OUT/pg_test.log"); record pg_test "$rc" "$p" "$f"
 
 echo "== tier 3: pg_regress golden files"
 rc=0; p=0; f=0
-if bash tests/scripts/fixture_db.sh regress audit_ext_regress 2000 > "$OUT/regress-setup.log" 2>&1; then
+if bash tests/scripts/fixture_db.sh regress audit_ext_regress 10000 > "$OUT/regress-setup.log" 2>&1; then
   port=$(bash tests/scripts/cluster.sh port regress)
   tests=$(cd tests/pg_regress/sql && ls -- *.sql | sed 's/\.sql$//' | sort)
   rm -rf /tmp/audit_ext/regress-out; mkdir -p /tmp/audit_ext/regress-out
