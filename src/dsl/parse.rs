@@ -341,3 +341,69 @@ pub(crate) mod tests {
         assert_eq!(audit(&many), Err(ParseError::Limit { what: "audit_ext.max_query_terms", found: 40, max: 32 }));
     }
 }
+
+/// Random and adversarial inputs: every string parses or fails with validations / a limit, never panics,
+/// and work stays linear in the input. (The long coverage-guided fuzz run is a separate command.)
+#[cfg(test)]
+mod robustness {
+    use super::tests::FixedCatalog;
+    use super::*;
+
+    /// xorshift64*: deterministic, no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        " ", ":", "\"", "'", "\\", "-", "T", "Z", "+", ".", ",", "0", "1", "2", "9", "me", "ME", "a", "é", "İ", "Σ",
+        "\u{200b}", "\u{feff}", "🙂", "\t", "\n", "$$", ";", "--", "/*", "*/", "%", "_", "{", "}", "action", "username",
+        "date_from", "date_to", "resource_type", "organization", "build_reason", "request_id", "email", "coder",
+        "workspace", "delete", "2026-01-01", "2026-02-30", "00000000-0000-0000-0000-000000000000",
+        "6b8f2c3a-1111-4222-8333-444455556666", "status", "type", "ssh", "connected_after", "ongoing", "OR 1=1",
+    ];
+
+    #[test]
+    fn random_queries_never_panic() {
+        let limits = Limits { max_length: 4096, max_terms: 32 };
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut outcomes = [0usize; 3];
+        for _ in 0..100_000 {
+            let n = (rng.next() % 24) as usize;
+            let q: String = (0..n).map(|_| PIECES[(rng.next() % PIECES.len() as u64) as usize]).collect();
+            for log in [Log::Audit, Log::Connection] {
+                match parse(log, &q, limits, &FixedCatalog) {
+                    Ok(f) => {
+                        outcomes[0] += 1;
+                        let _ = f.to_json();
+                    }
+                    Err(ParseError::Invalid(v)) => {
+                        outcomes[1] += 1;
+                        assert!(!v.is_empty(), "{q:?}: invalid with no validations");
+                    }
+                    Err(ParseError::Limit { .. }) => outcomes[2] += 1,
+                }
+            }
+        }
+        // The generator reaches both valid filters and every kind of validation.
+        assert!(outcomes[0] > 1000 && outcomes[1] > 1000, "{outcomes:?}");
+    }
+
+    #[test]
+    fn a_megabyte_parses_in_linear_time() {
+        let limits = Limits { max_length: 2 << 20, max_terms: 1 << 20 };
+        let t = std::time::Instant::now();
+        let bare = "workspace ".repeat(100_000); // 1 MB of free text
+        assert!(matches!(parse(Log::Audit, &bare, limits, &FixedCatalog), Err(ParseError::Invalid(_))));
+        let quotes = "\"".repeat(1 << 20);
+        let _ = parse(Log::Audit, &quotes, limits, &FixedCatalog);
+        let pairs = "k:v ".repeat(250_000);
+        assert!(matches!(parse(Log::Audit, &pairs, limits, &FixedCatalog), Err(ParseError::Invalid(_))));
+        assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+    }
+}

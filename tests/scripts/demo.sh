@@ -22,6 +22,8 @@ run "SELECT jsonb_pretty(audit_ext.parse_audit_query('workspace_build action:sta
 run "SELECT audit_ext.audit_query_errors('resource_type:spaceship colour:red date_to:tomorrow');"
 echo; echo "coder=# SELECT audit_ext.parse_connection_query('type:telnet');   -- a bad filter raises 22023"
 "${psql[@]}" -c "SELECT audit_ext.parse_connection_query('type:telnet');" 2>&1 | sed 's/^/  /' || true
+run "SELECT audit_ext.audit_predicate('workspace action:delete date_from:2026-05-01', md5('user8')::uuid) AS org_auditor_clause;"
+run "SELECT audit_ext.readable_organizations(md5('user1')::uuid) AS owner, audit_ext.readable_organizations(md5('user8')::uuid) AS org_auditor, audit_ext.readable_organizations(md5('user10')::uuid) AS member;"
 run "SELECT log, key, value FROM audit_ext.filter_keys() WHERE log = 'connection';"
 trap - ERR
 cat <<MSG
