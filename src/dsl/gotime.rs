@@ -144,6 +144,29 @@ fn getnum(s: &[u8], fixed: bool) -> Option<(i64, &[u8])> {
     Some((i64::from(s[0] - b'0') * 10 + i64::from(s[1] - b'0'), &s[2..]))
 }
 
+/// A one- or two-digit field (exactly two when `fixed`) into `out`, with Go's range check (the day is
+/// checked against its month only after the whole value is read, as Go does). False when there is no number.
+fn num(
+    v: &mut &[u8],
+    fixed: bool,
+    out: &mut i64,
+    range: std::ops::RangeInclusive<i64>,
+    what: &'static str,
+    range_err: &mut Option<&'static str>,
+) -> bool {
+    match getnum(v, fixed) {
+        Some((n, rest)) => {
+            *out = n;
+            *v = rest;
+            if !range.contains(&n) {
+                *range_err = Some(what);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
 /// Byte-slice → str; the slices here always cut the input at ASCII positions or its end, except where a
 /// multi-byte rune follows a field, in which case the lossy form is what Go's byte-wise quote would show too.
 fn text(b: &[u8]) -> String {
@@ -178,7 +201,7 @@ pub fn parse(layout: &str, value: &str) -> Result<Instant, String> {
             v = &v[1..];
         }
         let hold = v;
-        let mut range_err: Option<&str> = None;
+        let mut range_err: Option<&'static str> = None;
         let ok: bool = match std {
             Std::LongYear => {
                 if v.len() < 4 || !is_digit(v, 0) || !v[..4].iter().all(u8::is_ascii_digit) {
@@ -189,58 +212,11 @@ pub fn parse(layout: &str, value: &str) -> Result<Instant, String> {
                     true
                 }
             }
-            Std::ZeroMonth => match getnum(v, true) {
-                Some((n, rest)) => {
-                    month = n;
-                    v = rest;
-                    if !(1..=12).contains(&month) {
-                        range_err = Some("month");
-                    }
-                    true
-                }
-                None => false,
-            },
-            Std::ZeroDay => match getnum(v, true) {
-                Some((n, rest)) => {
-                    day = n;
-                    v = rest;
-                    true
-                }
-                None => false,
-            },
-            Std::Hour => match getnum(v, false) {
-                Some((n, rest)) => {
-                    hour = n;
-                    v = rest;
-                    if hour >= 24 {
-                        range_err = Some("hour");
-                    }
-                    true
-                }
-                None => false,
-            },
-            Std::ZeroMinute => match getnum(v, true) {
-                Some((n, rest)) => {
-                    min = n;
-                    v = rest;
-                    if min >= 60 {
-                        range_err = Some("minute");
-                    }
-                    true
-                }
-                None => false,
-            },
-            Std::ZeroSecond => match getnum(v, true) {
-                Some((n, rest)) => {
-                    sec = n;
-                    v = rest;
-                    if sec >= 60 {
-                        range_err = Some("second");
-                    }
-                    true
-                }
-                None => false,
-            },
+            Std::ZeroMonth => num(&mut v, true, &mut month, 1..=12, "month", &mut range_err),
+            Std::ZeroDay => num(&mut v, true, &mut day, 0..=99, "day", &mut range_err),
+            Std::Hour => num(&mut v, false, &mut hour, 0..=23, "hour", &mut range_err),
+            Std::ZeroMinute => num(&mut v, true, &mut min, 0..=59, "minute", &mut range_err),
+            Std::ZeroSecond => num(&mut v, true, &mut sec, 0..=59, "second", &mut range_err),
             Std::FracSecond9 => {
                 if v.len() >= 2 && (v[0] == b'.' || v[0] == b',') && v[1].is_ascii_digit() {
                     let mut i = 0;
