@@ -1,9 +1,10 @@
 //! `audit_predicate`, `connection_predicate` and `readable_organizations`: the WHERE clause audit_ext runs,
 //! as text, and the RBAC decision behind it.
 
-use crate::api::dsl::parse_or_raise;
-use crate::dsl::Log;
+use crate::api::dsl::{parse_or_raise, raise};
+use crate::dsl::{Log, ParseError};
 use crate::exec::resolve::{self, LiveResolver};
+use crate::exec::{from_uuid, qschema, to_uuid};
 use crate::plan::{self, render::render, Access};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -19,29 +20,26 @@ fn invalid_object(object: &str) -> ! {
     unreachable!()
 }
 
-/// What the actor may read; `None` actor means no Coder RBAC (the database role's privileges only).
-pub(crate) fn access(actor: Option<pgrx::Uuid>, object: &str) -> Access {
+/// What the actor may read of `log`; `None` actor means no Coder RBAC (the database role's privileges only).
+pub(crate) fn access(actor: Option<uuid::Uuid>, log: Log, qschema: &str) -> Access {
     match actor {
         None => Access::All,
-        Some(a) => resolve::readable(uuid::Uuid::from_bytes(*a.as_bytes()), object),
+        Some(a) => resolve::readable(a, log.rbac_object(), qschema),
     }
 }
 
 /// Parses and compiles `q` for `log`, raising 22023 with Coder's validations on any problem.
-pub(crate) fn compile_or_raise(log: Log, q: &str, actor: Option<pgrx::Uuid>) -> plan::Fragment {
+pub(crate) fn compile_or_raise(log: Log, q: &str, actor: Option<pgrx::Uuid>, qschema: &str) -> plan::Fragment {
     let filter = parse_or_raise(log, q);
-    let object = match log {
-        Log::Audit => "audit_log",
-        Log::Connection => "connection_log",
-    };
-    let actor_uuid = actor.map(|a| uuid::Uuid::from_bytes(*a.as_bytes()));
-    plan::compile(&filter, &access(actor, object), actor_uuid, &resolve::qschema(), &LiveResolver::new())
-        .unwrap_or_else(|v| crate::api::dsl::raise(log, crate::dsl::ParseError::Invalid(v)))
+    let actor = actor.map(to_uuid);
+    plan::compile(&filter, &access(actor, log, qschema), actor, qschema, &LiveResolver { qschema })
+        .unwrap_or_else(|v| raise(log, ParseError::Invalid(v)))
 }
 
 fn predicate(log: Log, q: Option<&str>, actor: Option<pgrx::Uuid>) -> Option<String> {
-    let frag = compile_or_raise(log, q?, actor);
-    Some(render(&frag, &resolve::qschema(), &|s: &str| pgrx::spi::quote_literal(s)))
+    let qschema = qschema();
+    let frag = compile_or_raise(log, q?, actor, &qschema);
+    Some(render(&frag, &qschema, &|s: &str| pgrx::spi::quote_literal(s)))
 }
 
 /// The WHERE clause (filter and RBAC) the audit query functions run, with values as typed literals.
@@ -64,12 +62,10 @@ fn connection_predicate(q: Option<&str>, actor: default!(Option<pgrx::Uuid>, "NU
 #[pg_extern(stable, strict, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn readable_organizations(actor: pgrx::Uuid, object: default!(&str, "'audit_log'")) -> Option<Vec<pgrx::Uuid>> {
-    if !resolve::check_object(object) {
-        invalid_object(object)
-    }
-    match resolve::readable(uuid::Uuid::from_bytes(*actor.as_bytes()), object) {
+    let Some(log) = Log::from_rbac_object(object) else { invalid_object(object) };
+    match access(Some(to_uuid(actor)), log, &qschema()) {
         Access::All => None,
-        Access::Organizations(ids) => Some(ids.into_iter().map(resolve::from_uuid).collect()),
+        Access::Organizations(ids) => Some(ids.into_iter().map(from_uuid).collect()),
     }
 }
 

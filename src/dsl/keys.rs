@@ -17,6 +17,18 @@ impl Log {
         }
     }
 
+    /// Coder's RBAC object for reading these logs.
+    pub fn rbac_object(self) -> &'static str {
+        match self {
+            Log::Audit => "audit_log",
+            Log::Connection => "connection_log",
+        }
+    }
+
+    pub fn from_rbac_object(object: &str) -> Option<Log> {
+        [Log::Audit, Log::Connection].into_iter().find(|l| l.rbac_object() == object)
+    }
+
     /// The key bare words are filed under: Coder's `resource_type` for audit logs; for connection logs
     /// `search`, which no key consumes, so bare words are an error there.
     pub fn default_key(self) -> &'static str {

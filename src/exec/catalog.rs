@@ -66,7 +66,7 @@ impl Catalog for LiveCatalog {
             quote_identifier(&self.schema)
         );
         match Spi::get_one_with_args::<pgrx::Uuid>(&sql, &[name.into()]) {
-            Ok(u) => u.map(|u| uuid::Uuid::from_bytes(*u.as_bytes())),
+            Ok(u) => u.map(super::to_uuid),
             Err(pgrx::spi::SpiError::InvalidPosition) => None, // no such organization
             Err(e) => error!("audit_ext: reading {}.organizations failed: {e}", self.schema),
         }

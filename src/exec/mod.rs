@@ -2,3 +2,17 @@
 
 pub mod catalog;
 pub mod resolve;
+
+/// pgrx's uuid → the `uuid` crate's, and back.
+pub fn to_uuid(u: pgrx::Uuid) -> uuid::Uuid {
+    uuid::Uuid::from_bytes(*u.as_bytes())
+}
+
+pub fn from_uuid(u: uuid::Uuid) -> pgrx::Uuid {
+    pgrx::Uuid::from_bytes(*u.as_bytes())
+}
+
+/// The Coder schema as a quoted identifier, for SQL text.
+pub fn qschema() -> String {
+    pgrx::spi::quote_identifier(crate::guc::coder_schema())
+}

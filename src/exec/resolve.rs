@@ -1,39 +1,22 @@
 //! Names and RBAC, answered by Coder's tables: usernames and emails → user ids, and the organizations an
 //! actor may read logs of.
 
+use super::{from_uuid, to_uuid};
 use crate::plan::{Access, Resolver};
 use pgrx::prelude::*;
-use pgrx::spi::{quote_identifier, SpiError};
+use pgrx::spi::SpiError;
 use uuid::Uuid;
 
-fn to_uuid(u: pgrx::Uuid) -> Uuid {
-    Uuid::from_bytes(*u.as_bytes())
-}
-
-pub fn from_uuid(u: Uuid) -> pgrx::Uuid {
-    pgrx::Uuid::from_bytes(*u.as_bytes())
-}
-
-/// The Coder schema as a quoted identifier, for SQL text.
-pub fn qschema() -> String {
-    quote_identifier(crate::guc::coder_schema())
-}
-
-pub struct LiveResolver {
-    qschema: String,
-}
-
-impl LiveResolver {
-    pub fn new() -> Self {
-        LiveResolver { qschema: qschema() }
-    }
+/// Looks names up in the Coder schema `qschema` (quoted).
+pub struct LiveResolver<'a> {
+    pub qschema: &'a str,
 }
 
 fn spi_failed(what: &str, e: SpiError) -> ! {
     error!("audit_ext: {what} failed: {e}")
 }
 
-impl Resolver for LiveResolver {
+impl Resolver for LiveResolver<'_> {
     /// Coder: `SELECT id FROM users WHERE lower(username) = lower(@username) AND deleted = false`.
     fn user_by_username(&self, username: &str) -> Option<Uuid> {
         let sql = format!("SELECT id FROM {}.users WHERE lower(username) = lower($1) AND NOT deleted LIMIT 1", self.qschema);
@@ -57,17 +40,11 @@ impl Resolver for LiveResolver {
     }
 }
 
-/// The log objects RBAC knows.
-pub fn check_object(object: &str) -> bool {
-    matches!(object, "audit_log" | "connection_log")
-}
-
 /// What `actor` may read of `object` (`audit_log` or `connection_log`), as Coder's RBAC decides it:
 /// site roles `owner` and `auditor`, or a site-wide custom role granting read → every row; org roles
 /// `organization-admin` and `organization-auditor`, or an organization's custom role granting read → that
 /// organization's rows; anyone else, and a deleted, suspended or unknown actor → nothing.
-pub fn readable(actor: Uuid, object: &str) -> Access {
-    let s = qschema();
+pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
     // A permission list grants read when it has a positive read (or *) entry and no negated one.
     let grants = |col: &str| {
         format!(
