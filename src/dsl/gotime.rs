@@ -35,6 +35,14 @@ impl Instant {
         (self.secs - DAYS_0001_TO_2000 * SECS_PER_DAY) * 1_000_000 + i64::from(self.nanos / 1000)
     }
 
+    /// The instant a PostgreSQL timestamptz (microseconds since 2000-01-01 UTC) stands for.
+    pub fn from_pg_micros(micros: i64) -> Instant {
+        Instant {
+            secs: micros.div_euclid(1_000_000) + DAYS_0001_TO_2000 * SECS_PER_DAY,
+            nanos: (micros.rem_euclid(1_000_000) * 1000) as u32,
+        }
+    }
+
     /// Rounded up: `col >= t` exactly when `col >= ceil(t)`.
     pub fn pg_micros_ceil(self) -> i64 {
         self.pg_micros_floor() + i64::from(self.nanos % 1000 != 0)

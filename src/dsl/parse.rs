@@ -159,10 +159,6 @@ fn parse_value(key: &'static Key, raw: &str, catalog: &dyn Catalog) -> Result<Op
 }
 
 impl Filter {
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.terms.iter().find(|t| t.key.name == name).map(|t| &t.value)
-    }
-
     /// The normalized filter as JSON: Coder's field names; times in RFC 3339 UTC, `date_to` at 23:59:59 of
     /// its day as Coder reports it; `me` kept as "me"; organizations as ids.
     pub fn to_json(&self) -> serde_json::Value {

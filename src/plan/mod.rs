@@ -8,7 +8,6 @@
 
 pub mod render;
 
-use crate::dsl::gotime::Instant;
 use crate::dsl::{Filter, Kind, Log, Pred, Validation, Value};
 use uuid::Uuid;
 
@@ -149,10 +148,8 @@ pub fn compile(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let sql = match b.parts.len() {
-        0 => "true".to_string(),
-        _ => b.parts.iter().map(|p| if b.parts.len() > 1 && p.contains(" OR ") { format!("({p})") } else { p.clone() }).collect::<Vec<_>>().join(" AND "),
-    };
+    // Every part is a conjunction or fully parenthesized (build_reason), so AND-joining needs no parentheses.
+    let sql = if b.parts.is_empty() { "true".to_string() } else { b.parts.join(" AND ") };
     Ok(Fragment { sql, params: b.params })
 }
 
@@ -188,15 +185,10 @@ fn connection_status(b: &Builder, label: &str) -> String {
     )
 }
 
-/// For tests and rendering: the instant a timestamptz parameter stands for.
-pub fn micros_to_instant(micros: i64) -> Instant {
-    const PG_EPOCH_SECS: i64 = 730_119 * 86_400;
-    Instant { secs: micros.div_euclid(1_000_000) + PG_EPOCH_SECS, nanos: (micros.rem_euclid(1_000_000) * 1000) as u32 }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsl::gotime::Instant;
     use crate::dsl::parse::tests::{audit, FixedCatalog};
     use crate::dsl::{parse, Limits};
 
@@ -242,8 +234,8 @@ mod tests {
         let f = frag("date_from:2026-01-01 date_to:2026-01-01");
         assert_eq!(f.sql, r#"audit_logs."time" >= $1 AND audit_logs."time" < $2"#);
         let (Param::Timestamptz(a), Param::Timestamptz(b)) = (&f.params[0], &f.params[1]) else { panic!() };
-        assert_eq!(micros_to_instant(*a).to_rfc3339(), "2026-01-01T00:00:00Z");
-        assert_eq!(micros_to_instant(*b).to_rfc3339(), "2026-01-02T00:00:00Z");
+        assert_eq!(Instant::from_pg_micros(*a).to_rfc3339(), "2026-01-01T00:00:00Z");
+        assert_eq!(Instant::from_pg_micros(*b).to_rfc3339(), "2026-01-02T00:00:00Z");
     }
 
     #[test]
@@ -258,8 +250,8 @@ mod tests {
         let f = compile(&filter, &Access::All, None, "public", &FixedResolver).unwrap();
         assert_eq!(f.sql, "connection_logs.connect_time >= $1 AND connection_logs.connect_time <= $2");
         let (Param::Timestamptz(a), Param::Timestamptz(b)) = (&f.params[0], &f.params[1]) else { panic!() };
-        assert_eq!(micros_to_instant(*a).to_rfc3339(), "2026-01-01T00:00:00.000001Z");
-        assert_eq!(micros_to_instant(*b).to_rfc3339(), "2026-01-01T00:00:01.999999Z");
+        assert_eq!(Instant::from_pg_micros(*a).to_rfc3339(), "2026-01-01T00:00:00.000001Z");
+        assert_eq!(Instant::from_pg_micros(*b).to_rfc3339(), "2026-01-01T00:00:01.999999Z");
     }
 
     #[test]

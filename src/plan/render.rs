@@ -2,7 +2,8 @@
 //! copy-paste runnable, and injection-proof because every text goes through `quote` (PostgreSQL's own
 //! `quote_literal` in the extension).
 
-use super::{micros_to_instant, Fragment, Param};
+use super::{Fragment, Param};
+use crate::dsl::gotime::Instant;
 
 /// Renders `frag` with `$n` replaced by typed literals. `qschema` qualifies enum types.
 pub fn render(frag: &Fragment, qschema: &str, quote: &dyn Fn(&str) -> String) -> String {
@@ -42,7 +43,7 @@ pub fn render(frag: &Fragment, qschema: &str, quote: &dyn Fn(&str) -> String) ->
 /// ISO 8601 in UTC as PostgreSQL reads it regardless of DateStyle: `2026-01-01 00:00:00.5+00`, with `BC`
 /// for years before 1.
 fn iso_timestamptz(micros: i64) -> String {
-    let t = micros_to_instant(micros);
+    let t = Instant::from_pg_micros(micros);
     let s = t.to_rfc3339(); // YYYY-MM-DDTHH:MM:SS[.frac]Z, year 0 = 1 BC
     let (date, rest) = s.split_at(10);
     let time = rest.trim_start_matches('T').trim_end_matches('Z');
