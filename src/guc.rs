@@ -7,6 +7,7 @@ use std::ffi::CString;
 pub static CODER_SCHEMA: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"public"));
 pub static MAX_QUERY_LENGTH: GucSetting<i32> = GucSetting::<i32>::new(4096);
 pub static MAX_QUERY_TERMS: GucSetting<i32> = GucSetting::<i32>::new(32);
+pub static MAX_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 
 pub fn register() {
     GucRegistry::define_string_guc(
@@ -34,6 +35,16 @@ pub fn register() {
         &MAX_QUERY_TERMS,
         1,
         1024,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"audit_ext.max_limit",
+        c"Largest page (limit) a query function returns.",
+        c"A larger limit fails with SQLSTATE 22023. A limit of 0 means Coder's default page of 100.",
+        &MAX_LIMIT,
+        1,
+        1_000_000,
         GucContext::Suset,
         GucFlags::default(),
     );

@@ -3,6 +3,7 @@
 
 mod dsl;
 mod predicate;
+mod query;
 #[cfg(any(test, feature = "pg_test"))]
 pub(crate) mod testing;
 

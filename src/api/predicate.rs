@@ -1,11 +1,10 @@
 //! `audit_predicate`, `connection_predicate` and `readable_organizations`: the WHERE clause audit_ext runs,
 //! as text, and the RBAC decision behind it.
 
-use crate::api::dsl::{parse_or_raise, raise};
-use crate::dsl::{Log, ParseError};
-use crate::exec::resolve::{self, LiveResolver};
-use crate::exec::{from_uuid, qschema, to_uuid};
-use crate::plan::{self, render::render, Access};
+use crate::api::query::Caller;
+use crate::dsl::Log;
+use crate::exec::{from_uuid, qschema};
+use crate::plan::{render::render, Access};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -20,25 +19,9 @@ fn invalid_object(object: &str) -> ! {
     unreachable!()
 }
 
-/// What the actor may read of `log`; `None` actor means no Coder RBAC (the database role's privileges only).
-pub(crate) fn access(actor: Option<uuid::Uuid>, log: Log, qschema: &str) -> Access {
-    match actor {
-        None => Access::All,
-        Some(a) => resolve::readable(a, log.rbac_object(), qschema),
-    }
-}
-
-/// Parses and compiles `q` for `log`, raising 22023 with Coder's validations on any problem.
-pub(crate) fn compile_or_raise(log: Log, q: &str, actor: Option<pgrx::Uuid>, qschema: &str) -> plan::Fragment {
-    let filter = parse_or_raise(log, q);
-    let actor = actor.map(to_uuid);
-    plan::compile(&filter, &access(actor, log, qschema), actor, qschema, &LiveResolver { qschema })
-        .unwrap_or_else(|v| raise(log, ParseError::Invalid(v)))
-}
-
-fn predicate(log: Log, q: Option<&str>, actor: Option<pgrx::Uuid>) -> Option<String> {
+fn predicate(log: Log, q: Option<&str>, caller: Caller) -> Option<String> {
     let qschema = qschema();
-    let frag = compile_or_raise(log, q?, actor, &qschema);
+    let frag = caller.compile(log, Some(q?), &qschema);
     Some(render(&frag, &qschema, &|s: &str| pgrx::spi::quote_literal(s)))
 }
 
@@ -46,15 +29,23 @@ fn predicate(log: Log, q: Option<&str>, actor: Option<pgrx::Uuid>) -> Option<Str
 /// Names are resolved to ids at call time. `actor => NULL`: no Coder RBAC.
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
-fn audit_predicate(q: Option<&str>, actor: default!(Option<pgrx::Uuid>, "NULL")) -> Option<String> {
-    predicate(Log::Audit, q, actor)
+fn audit_predicate(
+    q: Option<&str>,
+    actor: default!(Option<pgrx::Uuid>, "NULL"),
+    scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+) -> Option<String> {
+    predicate(Log::Audit, q, Caller::new(actor, scopes))
 }
 
 /// The same for connection logs.
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
-fn connection_predicate(q: Option<&str>, actor: default!(Option<pgrx::Uuid>, "NULL")) -> Option<String> {
-    predicate(Log::Connection, q, actor)
+fn connection_predicate(
+    q: Option<&str>,
+    actor: default!(Option<pgrx::Uuid>, "NULL"),
+    scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+) -> Option<String> {
+    predicate(Log::Connection, q, Caller::new(actor, scopes))
 }
 
 /// The organizations whose `object` logs (`audit_log` or `connection_log`) the actor may read: NULL for
@@ -63,7 +54,7 @@ fn connection_predicate(q: Option<&str>, actor: default!(Option<pgrx::Uuid>, "NU
 #[search_path(pg_catalog, pg_temp)]
 fn readable_organizations(actor: pgrx::Uuid, object: default!(&str, "'audit_log'")) -> Option<Vec<pgrx::Uuid>> {
     let Some(log) = Log::from_rbac_object(object) else { invalid_object(object) };
-    match access(Some(to_uuid(actor)), log, &qschema()) {
+    match Caller::new(Some(actor), None).access(log, &qschema()) {
         Access::All => None,
         Access::Organizations(ids) => Some(ids.into_iter().map(from_uuid).collect()),
     }

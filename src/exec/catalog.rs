@@ -17,15 +17,17 @@ impl LiveCatalog {
         LiveCatalog { schema: guc::coder_schema() }
     }
 
+    fn namespace_oid(&self) -> Option<pg_sys::Oid> {
+        let nsp = CString::new(self.schema.as_str()).ok()?;
+        let oid = unsafe { pg_sys::get_namespace_oid(nsp.as_ptr(), true) };
+        (oid != pg_sys::InvalidOid).then_some(oid)
+    }
+
     /// The oid of type `name` in the Coder schema, if it exists.
     fn type_oid(&self, name: &str) -> Option<pg_sys::Oid> {
-        let nsp = CString::new(self.schema.as_str()).ok()?;
+        let nsp_oid = self.namespace_oid()?;
         let typ = CString::new(name).ok()?;
         unsafe {
-            let nsp_oid = pg_sys::get_namespace_oid(nsp.as_ptr(), true);
-            if nsp_oid == pg_sys::InvalidOid {
-                return None;
-            }
             let oid = pg_sys::GetSysCacheOid(
                 pg_sys::SysCacheIdentifier::TYPENAMENSP as i32,
                 pg_sys::Anum_pg_type_oid as pg_sys::AttrNumber,
@@ -39,24 +41,38 @@ impl LiveCatalog {
     }
 }
 
-impl Catalog for LiveCatalog {
-    fn enum_has(&self, type_name: &str, label: &str) -> bool {
+impl LiveCatalog {
+    /// Whether the Coder schema has a table (or view) `name`.
+    pub fn has_table(&self, name: &str) -> bool {
+        let (Some(nsp), Ok(rel)) = (self.namespace_oid(), CString::new(name)) else { return false };
+        unsafe { pg_sys::get_relname_relid(rel.as_ptr(), nsp) != pg_sys::InvalidOid }
+    }
+
+    /// The enum type's oid and the oid of its value `label` (an enum datum), if both exist.
+    pub fn enum_value(&self, type_name: &str, label: &str) -> Option<(pg_sys::Oid, pg_sys::Oid)> {
         // Labels are `name`s: at most NAMEDATALEN - 1 bytes, no NUL.
         if label.is_empty() || label.len() >= pg_sys::NAMEDATALEN as usize {
-            return false;
+            return None;
         }
-        let (Some(oid), Ok(label)) = (self.type_oid(type_name), CString::new(label)) else {
-            return false;
-        };
-        unsafe {
-            pg_sys::SearchSysCacheExists(
+        let type_oid = self.type_oid(type_name)?;
+        let label = CString::new(label).ok()?;
+        let value = unsafe {
+            pg_sys::GetSysCacheOid(
                 pg_sys::SysCacheIdentifier::ENUMTYPOIDNAME as i32,
-                pg_sys::Datum::from(oid),
+                pg_sys::Anum_pg_enum_oid as pg_sys::AttrNumber,
+                pg_sys::Datum::from(type_oid),
                 pg_sys::Datum::from(label.as_ptr()),
                 pg_sys::Datum::from(0),
                 pg_sys::Datum::from(0),
             )
-        }
+        };
+        (value != pg_sys::InvalidOid).then_some((type_oid, value))
+    }
+}
+
+impl Catalog for LiveCatalog {
+    fn enum_has(&self, type_name: &str, label: &str) -> bool {
+        self.enum_value(type_name, label).is_some()
     }
 
     /// Coder's `GetOrganizationByName`: case-insensitive, non-deleted.
@@ -65,10 +81,6 @@ impl Catalog for LiveCatalog {
             "SELECT id FROM {}.organizations WHERE lower(name) = lower($1) AND NOT deleted LIMIT 1",
             quote_identifier(&self.schema)
         );
-        match Spi::get_one_with_args::<pgrx::Uuid>(&sql, &[name.into()]) {
-            Ok(u) => u.map(super::to_uuid),
-            Err(pgrx::spi::SpiError::InvalidPosition) => None, // no such organization
-            Err(e) => error!("audit_ext: reading {}.organizations failed: {e}", self.schema),
-        }
+        super::spi::one::<pgrx::Uuid>(&sql, &[name.into()]).map(super::to_uuid)
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod resolve;
+pub mod spi;
 
 /// pgrx's uuid → the `uuid` crate's, and back.
 pub fn to_uuid(u: pgrx::Uuid) -> uuid::Uuid {

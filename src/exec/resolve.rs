@@ -1,10 +1,8 @@
 //! Names and RBAC, answered by Coder's tables: usernames and emails → user ids, and the organizations an
 //! actor may read logs of.
 
-use super::{from_uuid, to_uuid};
+use super::{from_uuid, spi, to_uuid};
 use crate::plan::{Access, Resolver};
-use pgrx::prelude::*;
-use pgrx::spi::SpiError;
 use uuid::Uuid;
 
 /// Looks names up in the Coder schema `qschema` (quoted).
@@ -12,19 +10,11 @@ pub struct LiveResolver<'a> {
     pub qschema: &'a str,
 }
 
-fn spi_failed(what: &str, e: SpiError) -> ! {
-    error!("audit_ext: {what} failed: {e}")
-}
-
 impl Resolver for LiveResolver<'_> {
     /// Coder: `SELECT id FROM users WHERE lower(username) = lower(@username) AND deleted = false`.
     fn user_by_username(&self, username: &str) -> Option<Uuid> {
         let sql = format!("SELECT id FROM {}.users WHERE lower(username) = lower($1) AND NOT deleted LIMIT 1", self.qschema);
-        match Spi::get_one_with_args::<pgrx::Uuid>(&sql, &[username.into()]) {
-            Ok(u) => u.map(to_uuid),
-            Err(SpiError::InvalidPosition) => None,
-            Err(e) => spi_failed("looking up a username", e),
-        }
+        spi::one::<pgrx::Uuid>(&sql, &[username.into()]).map(to_uuid)
     }
 
     fn users_by_email(&self, email: &str, include_deleted: bool) -> Vec<Uuid> {
@@ -33,10 +23,7 @@ impl Resolver for LiveResolver<'_> {
             "SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {}.users WHERE lower(email) = lower($1){deleted}",
             self.qschema
         );
-        match Spi::get_one_with_args::<Vec<pgrx::Uuid>>(&sql, &[email.into()]) {
-            Ok(v) => v.unwrap_or_default().into_iter().map(to_uuid).collect(),
-            Err(e) => spi_failed("looking up an email", e),
-        }
+        spi::one::<Vec<pgrx::Uuid>>(&sql, &[email.into()]).unwrap_or_default().into_iter().map(to_uuid).collect()
     }
 }
 
@@ -70,9 +57,9 @@ pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
         site = grants("cr.site_permissions"),
         org = grants("cr.org_permissions"),
     );
-    match Spi::get_two_with_args::<bool, Vec<pgrx::Uuid>>(&sql, &[from_uuid(actor).into(), object.into()]) {
-        Ok((Some(true), _)) => Access::All,
-        Ok((_, orgs)) => Access::Organizations(orgs.unwrap_or_default().into_iter().map(to_uuid).collect()),
-        Err(e) => spi_failed("reading the actor's roles", e),
+    let (site, orgs) = spi::select(&sql, &[from_uuid(actor).into(), object.into()], |t| t.first().get_two::<bool, Vec<pgrx::Uuid>>());
+    match site {
+        Some(true) => Access::All,
+        _ => Access::Organizations(orgs.unwrap_or_default().into_iter().map(to_uuid).collect()),
     }
 }

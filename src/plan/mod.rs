@@ -6,6 +6,8 @@
 //! Names (usernames, emails, `me`) are resolved to user ids before the SQL is built, through `Resolver`,
 //! so the clause compares indexed uuid columns with constants.
 
+pub mod json;
+pub mod query;
 pub mod render;
 
 use crate::dsl::{Filter, Kind, Log, Pred, Validation, Value};
@@ -17,6 +19,7 @@ pub enum Param {
     Uuid(Uuid),
     UuidArray(Vec<Uuid>),
     Text(String),
+    Int(i64),
     /// Microseconds since 2000-01-01 UTC.
     Timestamptz(i64),
     /// A label of the Coder enum type `type_name`.
@@ -43,6 +46,33 @@ pub trait Resolver {
 pub enum Access {
     All,
     Organizations(Vec<Uuid>),
+}
+
+impl Access {
+    /// Narrows access by an API key's scopes (Coder's effective scope = roles ∩ scopes): keys whose
+    /// scopes grant no read of `log` read nothing. `None` = not a scoped token.
+    pub fn within_scopes(self, scopes: Option<&[String]>, log: Log) -> Access {
+        match scopes {
+            Some(s) if !scopes_grant_read(s, log) => Access::Organizations(Vec::new()),
+            _ => self,
+        }
+    }
+}
+
+/// Whether any of an API key's scopes grants read of `log`'s RBAC object. Coder expands every scope to
+/// site-level permissions: `coder:all` (and its legacy alias `all`) and `no_user_data` grant everything
+/// but user data; a low-level `resource:action` grants that pair, `resource:*` every action on it, and
+/// `*:*` everything. The composite `coder:workspaces.*` / `coder:templates.*` / `coder:apikeys.*` scopes
+/// and `application_connect` grant no log read. Unknown names grant nothing.
+pub fn scopes_grant_read(scopes: &[String], log: Log) -> bool {
+    let object = log.rbac_object();
+    scopes.iter().any(|s| match s.as_str() {
+        "coder:all" | "all" | "no_user_data" | "*:*" => true,
+        s => match s.split_once(':') {
+            Some((res, act)) => res == object && (act == "read" || act == "*"),
+            None => false,
+        },
+    })
 }
 
 pub fn table(log: Log) -> &'static str {
@@ -290,6 +320,22 @@ mod tests {
         assert_eq!(f.params[1], Param::UuidArray(vec![org]));
         let f = compile(&filter, &Access::Organizations(vec![]), None, "public", &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND false");
+    }
+
+    #[test]
+    fn scopes_narrow_access() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        for yes in [&["coder:all"][..], &["all"], &["audit_log:read"], &["audit_log:*"], &["workspace:read", "audit_log:read"], &["*:*"]] {
+            assert!(scopes_grant_read(&s(yes), Log::Audit), "{yes:?}");
+        }
+        for no in [&[][..], &["workspace:read"], &["connection_log:read"], &["audit_log:create"], &["coder:workspaces.access"], &["application_connect"], &["audit_log"], &["AUDIT_LOG:READ"]] {
+            assert!(!scopes_grant_read(&s(no), Log::Audit), "{no:?}");
+        }
+        assert!(scopes_grant_read(&s(&["connection_log:*"]), Log::Connection));
+        assert!(!scopes_grant_read(&s(&["audit_log:read"]), Log::Connection));
+        assert_eq!(Access::All.within_scopes(Some(&s(&["workspace:read"])), Log::Audit), Access::Organizations(vec![]));
+        assert_eq!(Access::All.within_scopes(Some(&s(&["audit_log:read"])), Log::Audit), Access::All);
+        assert_eq!(Access::All.within_scopes(None, Log::Audit), Access::All);
     }
 
     #[test]

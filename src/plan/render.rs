@@ -15,6 +15,7 @@ pub fn render(frag: &Fragment, qschema: &str, quote: &dyn Fn(&str) -> String) ->
                 format!("'{{{}}}'::uuid[]", items.join(","))
             }
             Param::Text(s) => quote(s),
+            Param::Int(n) => n.to_string(),
             Param::Timestamptz(us) => format!("'{}'::timestamptz", iso_timestamptz(*us)),
             Param::Enum { type_name, label } => format!("{}::{qschema}.{type_name}", quote(label)),
         }
