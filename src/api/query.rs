@@ -208,3 +208,149 @@ COMMENT ON FUNCTION audit_ext.search_connection_logs(text, uuid, int, int, text[
     name = "search_functions",
     requires = [audit_logs, connection_logs],
 );
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::api::testing::{load_fixture, sql_error};
+    use pgrx::prelude::*;
+    use serde_json::Value;
+
+    fn one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &str) -> T {
+        Spi::get_one::<T>(sql).unwrap().unwrap()
+    }
+    fn page(args: &str) -> Value {
+        one::<pgrx::JsonB>(&format!("SELECT audit_ext.audit_logs({args})")).0
+    }
+    fn ids(v: &Value) -> Vec<String> {
+        v["audit_logs"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect()
+    }
+    const USER: fn(i32) -> String = |n| format!("md5('user{n}')::uuid");
+
+    #[pg_test]
+    fn counts_stop_after_cap_plus_one() {
+        load_fixture(2500);
+        let exact: i64 = one("SELECT count(*) FROM audit_logs WHERE resource_type = 'workspace' AND action = 'create'");
+        assert!(exact > 10, "fixture has {exact} workspace creations");
+        let count = |cap: i64| one::<i64>(&format!("SELECT audit_ext.count_audit_logs('workspace action:create', NULL, {cap})"));
+        assert_eq!(count(0), exact, "0 counts exactly");
+        assert_eq!(count(exact + 1), exact, "cap above the total");
+        assert_eq!(count(exact), exact, "cap at the total");
+        assert_eq!(count(exact - 1), exact, "cap - 1 gives cap + 1");
+        assert_eq!(count(exact - 2), exact - 1, "capped at cap + 1");
+        assert_eq!(count(1), 2);
+        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs()"), 2001, "the default cap is Coder's 2000");
+        let conn: i64 = one("SELECT count(*) FROM connection_logs WHERE type = 'ssh'");
+        assert_eq!(one::<i64>("SELECT audit_ext.count_connection_logs('type:ssh', NULL, 0)"), conn);
+        assert_eq!(one::<i64>("SELECT audit_ext.count_connection_logs('type:ssh', NULL, 3)"), 4);
+        assert_eq!(sql_error("SELECT audit_ext.count_audit_logs('', NULL, -1)").0, "22023");
+    }
+
+    #[pg_test]
+    fn every_role_reads_what_coder_allows() {
+        load_fixture(2000);
+        let count = |actor: &str, q: &str| one::<i64>(&format!("SELECT audit_ext.count_audit_logs('{q}', {actor}, 0)"));
+        let in_orgs = |orgs: &str| one::<i64>(&format!("SELECT count(*) FROM audit_logs WHERE organization_id IN ({orgs})"));
+        let site_level: i64 = one("SELECT count(*) FROM audit_logs WHERE organization_id = '00000000-0000-0000-0000-000000000000'");
+        assert!(site_level > 0);
+        assert_eq!(count(&USER(1), ""), 2000, "owner reads everything, site-level rows included");
+        assert_eq!(count(&USER(2), ""), 2000, "site auditor reads everything");
+        assert_eq!(count(&USER(10), ""), 0, "a member reads nothing");
+        assert_eq!(count(&USER(3), ""), 0, "user-admin reads nothing");
+        assert_eq!(count(&USER(4), ""), 0, "template-admin reads nothing");
+        assert_eq!(count("gen_random_uuid()", ""), 0, "an unknown actor reads nothing, without an error");
+        // user 8: organization-auditor of org 9 only.
+        assert_eq!(count(&USER(8), ""), in_orgs("md5('org9')::uuid"), "organization-auditor of one org");
+        // Make user 8 organization-auditor of its second org (16) too.
+        Spi::run("UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid").unwrap();
+        let two = in_orgs("md5('org9')::uuid, md5('org16')::uuid");
+        assert_eq!(count(&USER(8), ""), two, "auditor of two orgs reads both");
+        assert_eq!(count(&USER(9), ""), in_orgs("md5('org10')::uuid"), "custom role with audit_log read");
+        assert_eq!(count(&USER(58), ""), 0, "a deleted organization-auditor reads nothing");
+        assert_eq!(count(&USER(7), "action:delete"), one::<i64>("SELECT count(*) FROM audit_logs WHERE organization_id = md5('org8')::uuid AND action = 'delete'"), "org admin");
+        // The page agrees with the count, and shows only the reader's organizations.
+        let p = page(&format!("'', {}, 1000, 0, 0", USER(8)));
+        assert_eq!(p["count"].as_i64().unwrap(), two, "the page's count");
+        assert!(p["audit_logs"].as_array().unwrap().iter().all(|e| e["organization"]["name"] == "org-09" || e["organization"]["name"] == "org-16"));
+        let none = page(&format!("'', {}", USER(10)));
+        assert_eq!(none, serde_json::json!({"audit_logs": [], "count": 0, "count_cap": 2000}));
+        // Connection logs follow the same roles.
+        let conn_org9: i64 = one("SELECT count(*) FROM connection_logs WHERE organization_id IN (md5('org9')::uuid, md5('org16')::uuid)");
+        assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {}, 0)", USER(8))), conn_org9, "connection logs");
+        assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {}, 0)", USER(10))), 0);
+    }
+
+    #[pg_test]
+    fn scopes_narrow_what_the_roles_allow() {
+        load_fixture(2000);
+        let count = |actor: &str, scopes: &str| {
+            one::<i64>(&format!("SELECT audit_ext.count_audit_logs('', {actor}, 0, {scopes})"))
+        };
+        let owner = USER(1);
+        assert_eq!(count(&owner, "NULL"), 2000);
+        assert_eq!(count(&owner, "'{workspace:read}'"), 0, "a token without audit_log read reads nothing");
+        assert_eq!(count(&owner, "'{}'"), 0);
+        for s in ["'{coder:all}'", "'{all}'", "'{audit_log:*}'", "'{audit_log:read}'", "'{workspace:read,audit_log:read}'"] {
+            assert_eq!(count(&owner, s), 2000, "{s}");
+        }
+        // A scope never widens the roles.
+        assert_eq!(count(&USER(10), "'{coder:all}'"), 0);
+        assert_eq!(count("NULL", "'{workspace:read}'"), 0, "scopes apply without an actor too");
+        assert_eq!(
+            one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {owner}, 0, '{{connection_log:read}}')")),
+            one::<i64>("SELECT count(*) FROM connection_logs")
+        );
+        assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {owner}, 0, '{{audit_log:read}}')")), 0);
+        assert_eq!(page(&format!("'', {owner}, 10, 0, 2000, '{{workspace:read}}'"))["count"], 0);
+    }
+
+    #[pg_test]
+    fn pages_are_newest_first_with_id_tiebreak() {
+        load_fixture(2000);
+        let reference = |limit: i64, offset: i64| -> Vec<String> {
+            Spi::connect(|c| {
+                c.select(&format!("SELECT id::text FROM audit_logs ORDER BY time DESC, id DESC LIMIT {limit} OFFSET {offset}"), None, &[])
+                    .unwrap()
+                    .map(|r| r.get::<String>(1).unwrap().unwrap())
+                    .collect()
+            })
+        };
+        assert_eq!(ids(&page("'', NULL, 0")), reference(100, 0), "limit 0 means 100");
+        assert_eq!(ids(&page("'', NULL, 1000, 0")), reference(1000, 0));
+        assert_eq!(ids(&page("'', NULL, 7, 493")), reference(7, 493), "a page across a time tie");
+        let tail = page("'', NULL, 25, 1990");
+        assert_eq!(ids(&tail), reference(25, 1990));
+        assert_eq!(tail["audit_logs"].as_array().unwrap().len(), 10);
+        let past = page("'', NULL, 25, 5000, 0");
+        assert_eq!(past["audit_logs"], serde_json::json!([]), "past the end: no rows");
+        assert_eq!(past["count"], 2000, "…but the count still says how many match");
+        // Bad paging raises 22023 and names the limit.
+        assert_eq!(sql_error("SELECT audit_ext.audit_logs('', NULL, -1)").0, "22023");
+        assert_eq!(sql_error("SELECT audit_ext.audit_logs('', NULL, 10, -1)").0, "22023");
+        let (code, msg, _, hint) = sql_error("SELECT audit_ext.audit_logs('', NULL, 1001)");
+        assert_eq!(code, "22023");
+        assert!(msg.contains("audit_ext.max_limit") && hint.contains("audit_ext.max_limit"), "{msg} / {hint}");
+        Spi::run("SET LOCAL audit_ext.max_limit = 2000").unwrap();
+        assert_eq!(ids(&page("'', NULL, 1500")).len(), 1500);
+        // search_audit_logs shows the same rows.
+        let searched: Vec<String> = Spi::connect(|c| {
+            c.select("SELECT id::text FROM audit_ext.search_audit_logs('', NULL, 7, 493)", None, &[])
+                .unwrap()
+                .map(|r| r.get::<String>(1).unwrap().unwrap())
+                .collect()
+        });
+        assert_eq!(searched, reference(7, 493));
+    }
+
+    #[pg_test]
+    fn connection_pages_match_a_plain_query() {
+        load_fixture(2000);
+        let v = one::<pgrx::JsonB>(&format!("SELECT audit_ext.connection_logs('status:ongoing', {}, 50)", USER(1))).0;
+        let want: i64 = one("SELECT count(*) FROM connection_logs WHERE disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding')");
+        assert_eq!(v["count"].as_i64().unwrap(), want);
+        for e in v["connection_logs"].as_array().unwrap() {
+            assert!(e["ssh_info"].is_object() && e["ssh_info"].get("disconnect_time").is_none(), "{e}");
+            assert!(e.get("web_info").is_none());
+        }
+    }
+}
