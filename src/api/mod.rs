@@ -4,6 +4,7 @@
 mod dsl;
 mod predicate;
 mod query;
+mod seats;
 #[cfg(any(test, feature = "pg_test"))]
 pub(crate) mod testing;
 

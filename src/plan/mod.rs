@@ -9,6 +9,7 @@
 pub mod json;
 pub mod query;
 pub mod render;
+pub mod seats;
 
 use crate::dsl::{Filter, Kind, Log, Pred, Validation, Value};
 use uuid::Uuid;

@@ -8,8 +8,10 @@ SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS golden CASCADE;
 CREATE SCHEMA golden;
 SET search_path = golden;
--- (pg_regress runs from the repository root)
+-- (pg_regress runs from the repository root; the fixture's DDL is not echoed)
+\set ECHO none
 \i tests/fixture/schema.sql
+\set ECHO all
 RESET client_min_messages;
 
 INSERT INTO organizations (id, name, description, created_at, updated_at, display_name, icon) VALUES
@@ -160,4 +162,5 @@ SELECT count(*) AS audit_rows FROM golden.audit_logs;
 
 RESET audit_ext.coder_schema;
 RESET search_path;
+SET client_min_messages = warning;
 DROP SCHEMA golden CASCADE;
