@@ -5,6 +5,7 @@
 
 pub mod dsl;
 pub mod plan;
+pub mod shape;
 
 mod api;
 mod exec;

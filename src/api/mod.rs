@@ -1,6 +1,7 @@
 //! The SQL-callable functions, and nothing else: each one reads its arguments, calls the pipeline and
 //! turns failures into PostgreSQL errors with a SQLSTATE.
 
+mod advice;
 mod dsl;
 mod predicate;
 mod query;

@@ -119,7 +119,7 @@ fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offse
     let qschema = qschema();
     let catalog = LiveCatalog::new();
     let stmt = query::page(log, &qschema, caller.compile(log, q, &qschema), page, &|t| catalog.has_table(t));
-    spi::one::<JsonB>(&stmt.sql, &spi::bind(&stmt.params, &catalog)).expect("the page statement returns one row")
+    JsonB(crate::exec::page::run(log, &stmt.sql, &spi::bind(&stmt.params, &catalog), page.count_cap))
 }
 
 /// Coder's `AuditLogResponse` for one page: `{"audit_logs": [...], "count": n, "count_cap": c}`, newest

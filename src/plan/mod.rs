@@ -6,6 +6,7 @@
 //! Names (usernames, emails, `me`) are resolved to user ids before the SQL is built, through `Resolver`,
 //! so the clause compares indexed uuid columns with constants.
 
+pub mod advice;
 pub mod json;
 pub mod query;
 pub mod render;

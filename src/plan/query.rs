@@ -42,29 +42,55 @@ fn time_column(log: Log) -> &'static str {
     }
 }
 
+/// The columns of a page row, after the count in column 1 (see `exec::page` for how they are read).
+pub fn page_columns(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> (String, String) {
+    let user = "u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, u.status::text, \
+                u.login_type::text, u.rbac_roles, u.avatar_url";
+    match log {
+        Log::Audit => (
+            format!(
+                "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
+                 p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
+                 p.organization_id, o.name, o.display_name, o.icon, p.user_id, u.id IS NOT NULL, {user}, r.deleted, r.link"
+            ),
+            format!(
+                "LEFT JOIN {qschema}.users u ON u.id = p.user_id LEFT JOIN {qschema}.organizations o ON o.id = p.organization_id \
+                 CROSS JOIN LATERAL ({}) r",
+                super::json::resource_state("p", qschema, has)
+            ),
+        ),
+        Log::Connection => (
+            format!(
+                "p.id, p.connect_time, p.organization_id, o.name, o.display_name, o.icon, p.workspace_owner_id, wo.username, \
+                 p.workspace_id, p.workspace_name, p.agent_name, host(p.ip), p.type::text, p.code, p.user_agent, p.user_id, \
+                 {user}, p.slug_or_port, p.connection_id, p.disconnect_time, p.disconnect_reason"
+            ),
+            format!(
+                "LEFT JOIN {qschema}.users wo ON wo.id = p.workspace_owner_id LEFT JOIN {qschema}.users u ON u.id = p.user_id \
+                 LEFT JOIN {qschema}.organizations o ON o.id = p.organization_id"
+            ),
+        ),
+    }
+}
+
 /// Coder's response (`AuditLogResponse` / `ConnectionLogResponse`) in one statement: the capped count
-/// first, then, only when it is not 0 (a one-time filter on the count), the page's rows, joined to users
-/// and organizations and shaped as Coder's JSON. `has` says whether an optional Coder table exists.
+/// first, then, only when it is not 0 (a one-time filter on the count), the page's rows joined to users and
+/// organizations, with Coder's per-row look-ups. One row per page row (newest first, `id` breaking ties) with
+/// the count in column 1, or a single row with the count and NULLs when the page is empty.
 pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page, has: &dyn Fn(&str) -> bool) -> Fragment {
     let t = table(log);
     let time = time_column(log);
     let w = filter.sql.clone();
     let mut f = count(log, qschema, filter, page.count_cap);
     let counted = std::mem::take(&mut f.sql);
-    let (limit, offset, cap) =
-        (f.bind(Param::Int(page.limit.into())), f.bind(Param::Int(page.offset.into())), f.bind(Param::Int(page.count_cap.into())));
-    let (element, joins) = match log {
-        Log::Audit => super::json::audit_log(qschema, has),
-        Log::Connection => super::json::connection_log(qschema),
-    };
+    let (limit, offset) = (f.bind(Param::Int(page.limit.into())), f.bind(Param::Int(page.offset.into())));
+    let (columns, joins) = page_columns(log, qschema, has);
     f.sql = format!(
         "WITH matched(n) AS MATERIALIZED ({counted}), \
          page AS (SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND (SELECT n FROM matched) > 0 \
                   ORDER BY {t}.{time} DESC, {t}.id DESC LIMIT {limit} OFFSET {offset}) \
-         SELECT jsonb_build_object('{t}', coalesce((SELECT jsonb_agg({element} ORDER BY p.{time} DESC, p.id DESC) \
-                                                  FROM page p {joins}), '[]'::jsonb), \
-                                  'count', m.n, 'count_cap', {cap}::int8) \
-         FROM matched m"
+         SELECT m.n, x.* FROM matched m LEFT JOIN (SELECT {columns} FROM page p {joins}) x ON true \
+         ORDER BY x.{time} DESC, x.id DESC"
     );
     f
 }
@@ -93,7 +119,7 @@ mod tests {
         let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 2000 }, &|_| true);
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2) capped), page AS (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.user_id = $1 AND (SELECT n FROM matched) > 0"), "{}", p.sql);
         assert!(p.sql.contains(r#"ORDER BY audit_logs."time" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4"#));
-        assert_eq!(&p.params[1..], &[Param::Int(2001), Param::Int(25), Param::Int(50), Param::Int(2000)]);
+        assert_eq!(&p.params[1..], &[Param::Int(2001), Param::Int(25), Param::Int(50)]);
         // Optional tables are looked up only when present.
         assert!(p.sql.contains("public.chats x"));
         let without = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0 }, &|t| t != "chats");
@@ -101,6 +127,6 @@ mod tests {
         assert!(without.sql.contains("MATERIALIZED (SELECT count(*) FROM public.audit_logs WHERE"));
         let c = page(Log::Connection, "public", f(), Page { limit: 1, offset: 0, count_cap: 5 }, &|_| true);
         assert!(c.sql.contains("ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC"));
-        assert!(c.sql.contains("jsonb_build_object('connection_logs'"));
+        assert!(c.sql.ends_with("ORDER BY x.connect_time DESC, x.id DESC"), "{}", c.sql);
     }
 }

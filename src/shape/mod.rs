@@ -1,0 +1,447 @@
+//! Stage 4: rows → Coder's JSON. Pure Rust over plain values (no PostgreSQL), so every rule of Coder's Go
+//! handlers (`convertAuditLog`, `convertConnectionLog`, `db2sdk.User`, `auditLogDescription`) is a unit-tested
+//! function here. The look-ups Coder makes per row (`is_deleted`, `resource_link`) are done by the page
+//! statement itself (see `plan::json`) and arrive as columns.
+
+use crate::dsl::gotime::Instant;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+/// Go's RFC 3339 (nano) form of a PostgreSQL timestamp (microseconds since 2000-01-01), in UTC.
+pub fn go_time(pg_micros: i64) -> String {
+    Instant::from_pg_micros(pg_micros).to_rfc3339()
+}
+
+/// An `inet` (as PostgreSQL's `host()` prints it) as Go's `netip.Addr` prints it after Coder's driver decoded
+/// it: IPv4-mapped IPv6 unmapped, IPv6 in RFC 5952 form.
+pub fn go_ip(host: &str) -> String {
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        Ok(v4) => v4.to_string(),
+        Err(_) => host.to_string(),
+    }
+}
+
+/// The audit `diff` after Go's decode into `map[string]AuditDiffField` and re-encode: each field keeps `old`
+/// and `new` (dropped when null) and `secret` (false unless a boolean); JSON null stays null; anything but an
+/// object becomes `{}`.
+pub fn diff(d: &Value) -> Value {
+    match d {
+        Value::Null => Value::Null,
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| {
+                    let mut f = Map::new();
+                    for key in ["old", "new"] {
+                        if let Some(x) = v.get(key).filter(|x| !x.is_null()) {
+                            f.insert(key.into(), x.clone());
+                        }
+                    }
+                    f.insert("secret".into(), Value::Bool(v.get("secret").and_then(Value::as_bool).unwrap_or(false)));
+                    (k.clone(), Value::Object(f))
+                })
+                .collect(),
+        ),
+        _ => json!({}),
+    }
+}
+
+/// Whether Go's `uuid.Parse` accepts `s`: 36-char canonical, `{…}`, `urn:uuid:…`, or 32 hex digits.
+fn go_uuid_parses(s: &str) -> bool {
+    let s = if s.len() == 45 && s[..9].eq_ignore_ascii_case("urn:uuid:") {
+        &s[9..]
+    } else if s.len() == 38 && s.starts_with('{') && s.ends_with('}') {
+        &s[1..37]
+    } else {
+        s
+    };
+    match s.len() {
+        32 => s.bytes().all(|b| b.is_ascii_hexdigit()),
+        36 => s.bytes().enumerate().all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() }),
+        _ => false,
+    }
+}
+
+/// `additional_fields` as Coder returns it: unchanged, unless Go's decode into `audit.AdditionalFields`
+/// fails (not an object or null; a known key holding a non-string; an unparsable `workspace_id`; Go matches
+/// keys case-insensitively), in which case Coder's "unknown" object.
+pub fn additional_fields(a: &Value) -> Value {
+    let fails = match a {
+        Value::Null => false,
+        Value::Object(m) => m.iter().any(|(k, v)| {
+            let k = k.to_ascii_lowercase();
+            match (k.as_str(), v) {
+                (_, Value::Null) => false,
+                ("workspace_name" | "build_number" | "build_reason" | "workspace_owner", v) => !v.is_string(),
+                ("workspace_id", v) => !v.as_str().is_some_and(go_uuid_parses),
+                _ => false,
+            }
+        }),
+        _ => true,
+    };
+    if fails {
+        json!({"workspace_name": "unknown", "build_number": "unknown", "build_reason": "unknown",
+               "workspace_owner": "unknown", "workspace_id": "00000000-0000-0000-0000-000000000000"})
+    } else {
+        a.clone()
+    }
+}
+
+/// Coder's `AuditAction.Friendly()`.
+fn friendly_action(action: &str) -> &'static str {
+    match action {
+        "create" => "created",
+        "write" => "updated",
+        "delete" => "deleted",
+        "start" => "started",
+        "stop" => "stopped",
+        "login" => "logged in",
+        "logout" => "logged out",
+        "register" => "registered",
+        "request_password_reset" => "password reset requested",
+        "connect" => "connected",
+        "disconnect" => "disconnected",
+        "open" => "opened",
+        "close" => "closed",
+        _ => "unknown",
+    }
+}
+
+/// Coder's `ResourceType.FriendlyString()`.
+fn friendly_resource(rt: &str) -> String {
+    match rt {
+        "template" | "user" | "workspace" | "group" | "license" | "organization" | "task" | "chat"
+        | "health_settings" | "notifications_settings" | "prebuilds_settings" => rt.to_string(),
+        "template_version" | "git_ssh_key" | "workspace_proxy" | "oauth2_provider_settings" | "custom_role"
+        | "organization_member" | "notification_template" | "workspace_agent" | "workspace_app" | "ai_seat"
+        | "ai_provider" | "ai_provider_key" | "ai_gateway_key" | "group_ai_budget" | "user_ai_budget_override"
+        | "chat_project" | "mcp_server_config" | "chat_model_config" | "user_secret" | "user_skill"
+        | "chat_instruction_settings" | "chat_operational_settings" | "experiment_rule" => rt.replace('_', " "),
+        "workspace_build" => "workspace".into(),
+        "api_key" => "token".into(),
+        "convert_login" => "login type conversion".into(),
+        "oauth2_provider_app" => "oauth2 app".into(),
+        "oauth2_provider_app_secret" => "oauth2 app secret".into(),
+        _ if rt.starts_with("idp_sync_settings_") => "settings".into(),
+        _ => "unknown".into(),
+    }
+}
+
+/// Coder's wording for chat archive and sharing changes, when it applies.
+fn chat_description(rt: &str, action: &str, status: i32, d: &Value) -> Option<&'static str> {
+    if rt != "chat" || action != "write" || status >= 400 || status == 303 {
+        return None;
+    }
+    let fields = d.as_object()?;
+    if fields.len() == 1 {
+        if let Some(a) = fields.get("archived") {
+            return match (a.get("old").and_then(Value::as_bool), a.get("new").and_then(Value::as_bool)) {
+                (Some(false), Some(true)) => Some("archived chat {target}"),
+                (Some(true), Some(false)) => Some("unarchived chat {target}"),
+                _ => None,
+            };
+        }
+    }
+    (!fields.is_empty() && fields.keys().all(|k| k == "user_acl" || k == "group_acl")).then_some("updated sharing for chat {target}")
+}
+
+/// Coder's `auditLogDescription`, with its `{user}` and `{target}` placeholders.
+pub fn description(rt: &str, action: &str, status: i32, d: &Value) -> String {
+    let mut s = String::new();
+    if action != "request_password_reset" {
+        s.push_str("{user} ");
+    }
+    if let Some(chat) = chat_description(rt, action, status, d) {
+        s.push_str(chat);
+        return s;
+    }
+    match status {
+        303 => s.push_str(&format!("was redirected attempting to {action}")),
+        400.. => s.push_str(&format!("unsuccessfully attempted to {action}")),
+        _ => s.push_str(friendly_action(action)),
+    }
+    if rt == "api_key" && matches!(action, "login" | "logout" | "register") {
+        return s;
+    }
+    if rt == "git_ssh_key" {
+        s.push_str(" the ");
+        s.push_str(&friendly_resource(rt));
+        return s;
+    }
+    if action == "request_password_reset" {
+        s.push_str(" for");
+    } else {
+        s.push(' ');
+        s.push_str(&friendly_resource(rt));
+    }
+    if rt == "convert_login" {
+        s.push_str(" to");
+    }
+    s.push_str(" {target}");
+    s
+}
+
+/// A users row as the page statement returns it (all `None` when the join found no row).
+#[derive(Clone, Debug, Default)]
+pub struct UserRow {
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub status: Option<String>,
+    pub login_type: Option<String>,
+    pub roles: Vec<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// Coder's display names of site roles (`rbac.RoleByName` without an organization); others have none.
+fn role_display_name(role: &str) -> &'static str {
+    match role {
+        "owner" => "Owner",
+        "member" => "Member",
+        "auditor" => "Auditor",
+        "template-admin" => "Template Admin",
+        "user-admin" => "User Admin",
+        _ => "",
+    }
+}
+
+/// `codersdk.User` as the log endpoints fill it (`db2sdk.User` with no organizations): `name` and `avatar_url`
+/// omitted when empty, `is_service_account` and `theme_preference` never set, `organization_ids` `[]`,
+/// `has_ai_seat` false; Go's zero values where the row is missing.
+pub fn user(id: Uuid, u: &UserRow) -> Value {
+    const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+    let time = |t: Option<i64>| t.map(go_time).unwrap_or_else(|| ZERO_TIME.into());
+    let text = |t: &Option<String>| t.clone().unwrap_or_default();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(id));
+    m.insert("username".into(), json!(text(&u.username)));
+    if let Some(n) = u.name.as_deref().filter(|n| !n.is_empty()) {
+        m.insert("name".into(), json!(n));
+    }
+    if let Some(a) = u.avatar_url.as_deref().filter(|a| !a.is_empty()) {
+        m.insert("avatar_url".into(), json!(a));
+    }
+    m.insert("email".into(), json!(text(&u.email)));
+    m.insert("created_at".into(), json!(time(u.created_at)));
+    m.insert("updated_at".into(), json!(time(u.updated_at)));
+    m.insert("last_seen_at".into(), json!(time(u.last_seen_at)));
+    m.insert("status".into(), json!(text(&u.status)));
+    m.insert("login_type".into(), json!(text(&u.login_type)));
+    m.insert("organization_ids".into(), json!([]));
+    let roles: Vec<Value> = u.roles.iter().map(|r| json!({"name": r, "display_name": role_display_name(r)})).collect();
+    m.insert("roles".into(), Value::Array(roles));
+    m.insert("has_ai_seat".into(), json!(false));
+    Value::Object(m)
+}
+
+/// `MinimalOrganization`.
+#[derive(Clone, Debug, Default)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub icon: Option<String>,
+}
+
+fn organization(o: &Organization) -> Value {
+    let t = |s: &Option<String>| s.clone().unwrap_or_default();
+    json!({"id": o.id, "name": t(&o.name), "display_name": t(&o.display_name), "icon": t(&o.icon)})
+}
+
+/// An audit row with what the page statement joined and looked up.
+#[derive(Clone, Debug)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub time: i64,
+    /// `host(ip)`.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub resource_type: String,
+    pub resource_id: Uuid,
+    pub resource_target: String,
+    pub resource_icon: String,
+    pub action: String,
+    pub diff: Value,
+    pub status_code: i32,
+    pub additional_fields: Value,
+    pub organization: Organization,
+    pub user_id: Uuid,
+    /// `None` when no users row matched `user_id`.
+    pub user: Option<UserRow>,
+    pub is_deleted: bool,
+    pub resource_link: String,
+}
+
+/// Coder's `AuditLog`, `description` included; `organization` omitted for the nil organization, `user`
+/// null when no users row matched.
+pub fn audit_log(r: &AuditRow) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(r.id));
+    m.insert("request_id".into(), json!(r.request_id));
+    m.insert("time".into(), json!(go_time(r.time)));
+    m.insert("ip".into(), json!(r.ip.as_deref().map(go_ip).unwrap_or_default()));
+    m.insert("user_agent".into(), json!(r.user_agent.clone().unwrap_or_default()));
+    m.insert("resource_type".into(), json!(r.resource_type));
+    m.insert("resource_id".into(), json!(r.resource_id));
+    m.insert("resource_target".into(), json!(r.resource_target));
+    m.insert("resource_icon".into(), json!(r.resource_icon));
+    m.insert("action".into(), json!(r.action));
+    m.insert("diff".into(), diff(&r.diff));
+    m.insert("status_code".into(), json!(r.status_code));
+    m.insert("additional_fields".into(), additional_fields(&r.additional_fields));
+    m.insert("description".into(), json!(description(&r.resource_type, &r.action, r.status_code, &r.diff)));
+    m.insert("resource_link".into(), json!(if r.is_deleted { "" } else { r.resource_link.as_str() }));
+    m.insert("is_deleted".into(), json!(r.is_deleted));
+    m.insert("organization_id".into(), json!(r.organization.id));
+    if !r.organization.id.is_nil() {
+        m.insert("organization".into(), organization(&r.organization));
+    }
+    m.insert("user".into(), r.user.as_ref().map_or(Value::Null, |u| user(r.user_id, u)));
+    Value::Object(m)
+}
+
+/// A connection row with its joined owner, user and organization.
+#[derive(Clone, Debug)]
+pub struct ConnectionRow {
+    pub id: Uuid,
+    pub connect_time: i64,
+    pub organization: Organization,
+    pub workspace_owner_id: Uuid,
+    pub workspace_owner_username: Option<String>,
+    pub workspace_id: Uuid,
+    pub workspace_name: String,
+    pub agent_name: String,
+    pub ip: Option<String>,
+    pub kind: String,
+    pub code: Option<i32>,
+    pub user_agent: Option<String>,
+    pub user_id: Option<Uuid>,
+    /// The users row of `user_id` (Go's zero values where missing).
+    pub user: UserRow,
+    pub slug_or_port: Option<String>,
+    pub connection_id: Option<Uuid>,
+    pub disconnect_time: Option<i64>,
+    pub disconnect_reason: Option<String>,
+}
+
+/// Coder's `ConnectionLog`: `ip` omitted when NULL; `web_info` for web connections, `ssh_info` for the
+/// others Coder knows.
+pub fn connection_log(r: &ConnectionRow) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(r.id));
+    m.insert("connect_time".into(), json!(go_time(r.connect_time)));
+    m.insert("organization".into(), organization(&r.organization));
+    m.insert("workspace_owner_id".into(), json!(r.workspace_owner_id));
+    m.insert("workspace_owner_username".into(), json!(r.workspace_owner_username.clone().unwrap_or_default()));
+    m.insert("workspace_id".into(), json!(r.workspace_id));
+    m.insert("workspace_name".into(), json!(r.workspace_name));
+    m.insert("agent_name".into(), json!(r.agent_name));
+    if let Some(ip) = &r.ip {
+        m.insert("ip".into(), json!(go_ip(ip)));
+    }
+    m.insert("type".into(), json!(r.kind));
+    match r.kind.as_str() {
+        "workspace_app" | "port_forwarding" | "tunnel" => {
+            let user = r.user_id.map_or(Value::Null, |id| user(id, &r.user));
+            m.insert(
+                "web_info".into(),
+                json!({"user_agent": r.user_agent.clone().unwrap_or_default(), "user": user,
+                       "slug_or_port": r.slug_or_port.clone().unwrap_or_default(), "status_code": r.code.unwrap_or(0)}),
+            );
+        }
+        "ssh" | "vscode" | "jetbrains" | "reconnecting_pty" => {
+            let mut s = Map::new();
+            s.insert("connection_id".into(), json!(r.connection_id.unwrap_or_default()));
+            if let Some(t) = r.disconnect_time {
+                s.insert("disconnect_time".into(), json!(go_time(t)));
+            }
+            if let Some(reason) = r.disconnect_reason.as_deref().filter(|x| !x.is_empty()) {
+                s.insert("disconnect_reason".into(), json!(reason));
+            }
+            if let Some(code) = r.code {
+                s.insert("exit_code".into(), json!(code));
+            }
+            m.insert("ssh_info".into(), Value::Object(s));
+        }
+        _ => {}
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_addresses_print_as_go() {
+        assert_eq!(go_time(0), "2000-01-01T00:00:00Z");
+        assert_eq!(go_time(120_000), "2000-01-01T00:00:00.12Z");
+        assert_eq!(go_ip("::ffff:10.0.0.1"), "10.0.0.1");
+        assert_eq!(go_ip("::0.2.0.3"), "::2:3");
+        assert_eq!(go_ip("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+        assert_eq!(go_ip("10.1.2.3"), "10.1.2.3");
+    }
+
+    #[test]
+    fn diff_is_reshaped_as_go_does() {
+        let d = json!({"name": {"old": null, "new": "dev", "secret": false}, "token": {"secret": true},
+                       "ttl": {"new": 3600, "extra": 1}, "odd": "x", "s": {"secret": "yes"}});
+        assert_eq!(diff(&d), json!({"name": {"new": "dev", "secret": false}, "token": {"secret": true},
+                                    "ttl": {"new": 3600, "secret": false}, "odd": {"secret": false}, "s": {"secret": false}}));
+        assert_eq!(diff(&Value::Null), Value::Null);
+        assert_eq!(diff(&json!([1, 2])), json!({}));
+    }
+
+    #[test]
+    fn additional_fields_fall_back_like_coder() {
+        let ok = json!({"workspace_name": "dev", "build_number": "1", "workspace_id": "0d000000-0000-4000-8000-000000000001", "extra": 5});
+        assert_eq!(additional_fields(&ok), ok);
+        assert_eq!(additional_fields(&Value::Null), Value::Null);
+        for bad in [json!({"build_number": 5}), json!([1]), json!("x"), json!({"Workspace_Name": true}), json!({"workspace_id": "nope"})] {
+            assert_eq!(additional_fields(&bad)["workspace_name"], "unknown", "{bad}");
+        }
+        for id in ["{0d000000-0000-4000-8000-000000000001}", "urn:uuid:0d000000-0000-4000-8000-000000000001", "0d000000000040008000000000000001"] {
+            assert_eq!(additional_fields(&json!({"workspace_id": id}))["workspace_id"], id);
+        }
+    }
+
+    #[test]
+    fn descriptions_follow_coder() {
+        let none = json!({});
+        assert_eq!(description("workspace", "create", 201, &none), "{user} created workspace {target}");
+        assert_eq!(description("workspace", "create", 400, &none), "{user} unsuccessfully attempted to create workspace {target}");
+        assert_eq!(description("template", "write", 303, &none), "{user} was redirected attempting to write template {target}");
+        assert_eq!(description("api_key", "login", 200, &none), "{user} logged in");
+        assert_eq!(description("api_key", "login", 401, &none), "{user} unsuccessfully attempted to login");
+        assert_eq!(description("git_ssh_key", "delete", 200, &none), "{user} deleted the git ssh key");
+        assert_eq!(description("user", "request_password_reset", 200, &none), "password reset requested for {target}");
+        assert_eq!(description("convert_login", "create", 200, &none), "{user} created login type conversion to {target}");
+        assert_eq!(description("workspace_build", "start", 200, &none), "{user} started workspace {target}");
+        assert_eq!(description("health_settings", "write", 200, &none), "{user} updated health_settings {target}");
+        assert_eq!(description("idp_sync_settings_role", "write", 200, &none), "{user} updated settings {target}");
+        let archive = json!({"archived": {"old": false, "new": true}});
+        assert_eq!(description("chat", "write", 200, &archive), "{user} archived chat {target}");
+        assert_eq!(description("chat", "write", 200, &json!({"user_acl": {"new": {}}})), "{user} updated sharing for chat {target}");
+        assert_eq!(description("chat", "write", 200, &json!({"title": {}})), "{user} updated chat {target}");
+    }
+
+    #[test]
+    fn users_omit_empty_names_and_use_zero_values() {
+        let id = Uuid::nil();
+        let u = user(id, &UserRow::default());
+        assert_eq!(u["created_at"], "0001-01-01T00:00:00Z");
+        assert_eq!(u["roles"], json!([]));
+        assert!(u.get("name").is_none() && u.get("avatar_url").is_none());
+        let u = user(id, &UserRow { roles: vec!["owner".into(), "custom".into()], name: Some("A".into()), ..Default::default() });
+        assert_eq!(u["roles"], json!([{"name": "owner", "display_name": "Owner"}, {"name": "custom", "display_name": ""}]));
+        assert_eq!(u["name"], "A");
+    }
+}

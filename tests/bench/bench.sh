@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Coder's own query shapes vs audit_ext, in the same database and run.
+#   bench.sh ROWS [RUNS]   ROWS audit rows (connection rows = ROWS/5), RUNS timed runs per query (median; default 5)
+# Builds a release build, keeps one cluster per size under /tmp/audit_ext/bench-ROWS (seeded once, reused), runs
+# every scenario with Coder's stock indexes, then applies audit_ext.index_advice() and runs them again.
+# Timings are warm-cache: each query runs once before its timed runs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rows=${1:?usage: bench.sh ROWS [RUNS]}; runs=${2:-5}
+bash tests/scripts/setup.sh >&2
+name=bench-$rows; db=bench
+cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config >&2
+if port=$(bash tests/scripts/cluster.sh port "$name" 2>/dev/null) \
+   && psql -X -At -h 127.0.0.1 -p "$port" -U postgres -d "$db" -c "SELECT 1 FROM pg_extension WHERE extname = 'audit_ext'" 2>/dev/null | grep -q 1; then
+  echo "reusing cluster $name on port $port" >&2
+  # The library was rebuilt: make new backends load it, and the schema match it.
+  psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d "$db" -c "DROP EXTENSION audit_ext; CREATE EXTENSION audit_ext" >&2
+else
+  export AUDIT_EXT_PG_OPTS="-c shared_buffers=6GB -c work_mem=64MB -c effective_cache_size=16GB -c max_parallel_workers_per_gather=2 -c jit=off"
+  port=$(bash tests/scripts/cluster.sh start "$name")
+  psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
+  "${psql[@]}" -d postgres -c "CREATE DATABASE $db"
+  echo "seeding $rows audit rows…" >&2
+  time "${psql[@]}" -d "$db" -f tests/fixture/schema.sql -c "SET audit_ext_fixture.audit_rows = $rows" \
+    -f tests/fixture/seed.sql -c "CREATE EXTENSION audit_ext" \
+    -c "UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid" \
+    -c "VACUUM ANALYZE" >&2
+fi
+psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
+"${psql[@]}" -f tests/bench/coder.sql >/dev/null
+"${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), current_setting('server_version'))"
+echo; echo "== Coder's stock indexes (median of $runs warm runs; Coder = capped count + page, audit_ext = one call)"
+"${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
+echo; echo "== with audit_ext.index_advice() applied"
+echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null
+"${psql[@]}" -c "ANALYZE" 
+"${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
+# Leave the database as it was: drop the advised indexes again, so the next run starts from stock indexes.
+"${psql[@]}" -At -c "SELECT format('DROP INDEX %I.%I;', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
+echo; echo "cluster $name left running on port $port (stop: bash tests/scripts/cluster.sh stop $name)"

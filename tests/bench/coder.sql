@@ -1,0 +1,108 @@
+-- Coder's own query shapes, written from coder-audit-semantics.md §2 and §4 (post-#23835: capped counts,
+-- native-uuid RBAC), for the side-by-side benchmark. Filter values are spliced in as literals, which is what
+-- PostgreSQL's custom plans for Coder's bound parameters see (the sentinel CASEs fold the same way).
+CREATE SCHEMA IF NOT EXISTS bench;
+
+-- A filter value or Coder's sentinel for "no filter".
+CREATE OR REPLACE FUNCTION bench.t(f jsonb, k text) RETURNS text LANGUAGE sql IMMUTABLE
+AS $$ SELECT quote_literal(coalesce(f->>k, '')) $$;
+CREATE OR REPLACE FUNCTION bench.u(f jsonb, k text) RETURNS text LANGUAGE sql IMMUTABLE
+AS $$ SELECT quote_literal(coalesce(f->>k, '00000000-0000-0000-0000-000000000000')) || '::uuid' $$;
+CREATE OR REPLACE FUNCTION bench.ts(f jsonb, k text) RETURNS text LANGUAGE sql IMMUTABLE
+AS $$ SELECT quote_literal(coalesce(f->>k, '0001-01-01 00:00:00Z')) || '::timestamptz' $$;
+
+-- Coder's authorize filter for an org-scoped reader; '' for site-wide readers (Coder skips the filter).
+CREATE OR REPLACE FUNCTION bench.rbac(tbl text, orgs uuid[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN orgs IS NULL THEN '' ELSE
+    format(' AND (((%1$s.organization_id IS NOT NULL) AND (%1$s.organization_id = ANY(ARRAY [%2$s]))) OR (false))',
+           tbl, (SELECT string_agg(quote_literal(o) || '::uuid', ',') FROM unnest(orgs) o)) END $$;
+
+-- GetAuditLogsOffset / CountAuditLogs.
+CREATE OR REPLACE FUNCTION bench.coder_audit(what text, f jsonb, orgs uuid[], lim int, off int, cap int) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT (CASE what WHEN 'page' THEN
+    'SELECT audit_logs.*, users.username AS user_username, users.name AS user_name, users.email AS user_email,
+            users.created_at AS user_created_at, users.updated_at AS user_updated_at, users.last_seen_at AS user_last_seen_at,
+            users.status AS user_status, users.login_type AS user_login_type, users.rbac_roles AS user_roles,
+            users.avatar_url AS user_avatar_url, users.deleted AS user_deleted, users.quiet_hours_schedule AS user_quiet_hours_schedule,
+            COALESCE(organizations.name, '''') AS organization_name, COALESCE(organizations.display_name, '''') AS organization_display_name,
+            COALESCE(organizations.icon, '''') AS organization_icon'
+    ELSE 'SELECT COUNT(*) AS count FROM (SELECT 1' END) || '
+    FROM audit_logs
+    LEFT JOIN users ON audit_logs.user_id = users.id
+    LEFT JOIN organizations ON audit_logs.organization_id = organizations.id
+    LEFT JOIN workspaces ON audit_logs.resource_type = ''workspace'' AND audit_logs.resource_id = workspaces.id
+    LEFT JOIN workspace_builds wb_build ON audit_logs.resource_type = ''workspace_build'' AND audit_logs.resource_id = wb_build.id
+    LEFT JOIN workspace_builds wb_workspace ON audit_logs.resource_type = ''workspace'' AND audit_logs.action = ''create''
+         AND workspaces.id = wb_workspace.workspace_id AND wb_workspace.build_number = 1
+    WHERE CASE WHEN ' || bench.t(f, 'resource_type') || ' != '''' THEN resource_type = ' || bench.t(f, 'resource_type') || '::text::resource_type ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'resource_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN resource_id = ' || bench.u(f, 'resource_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'organization_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN audit_logs.organization_id = ' || bench.u(f, 'organization_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'resource_target') || ' != '''' THEN resource_target = ' || bench.t(f, 'resource_target') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'action') || ' != '''' THEN action = ' || bench.t(f, 'action') || '::text::audit_action ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'user_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN user_id = ' || bench.u(f, 'user_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'username') || ' != '''' THEN user_id = (SELECT id FROM users WHERE lower(username) = lower(' || bench.t(f, 'username') || ') AND deleted = false) ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'email') || ' != '''' THEN users.email = ' || bench.t(f, 'email') || ' ELSE true END
+      AND CASE WHEN ' || bench.ts(f, 'date_from') || ' != ''0001-01-01 00:00:00Z''::timestamptz THEN "time" >= ' || bench.ts(f, 'date_from') || ' ELSE true END
+      AND CASE WHEN ' || bench.ts(f, 'date_to') || ' != ''0001-01-01 00:00:00Z''::timestamptz THEN "time" <= ' || bench.ts(f, 'date_to') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'build_reason') || ' != '''' THEN COALESCE(wb_build.reason::text, wb_workspace.reason::text) = ' || bench.t(f, 'build_reason') || ' ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'request_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN audit_logs.request_id = ' || bench.u(f, 'request_id') || ' ELSE true END
+      ' || bench.rbac('audit_logs', orgs) ||
+    CASE what WHEN 'page' THEN format(' ORDER BY "time" DESC LIMIT COALESCE(NULLIF(%s, 0), 100) OFFSET %s', lim, off)
+              ELSE format(' LIMIT NULLIF(%s, 0) + 1) AS limited_count', cap) END $$;
+
+-- GetConnectionLogsOffset / CountConnectionLogs.
+CREATE OR REPLACE FUNCTION bench.coder_connection(what text, f jsonb, orgs uuid[], lim int, off int, cap int) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT (CASE what WHEN 'page' THEN
+    'SELECT connection_logs.*, users.username AS user_username, users.name AS user_name, users.email AS user_email,
+            users.created_at AS user_created_at, users.updated_at AS user_updated_at, users.last_seen_at AS user_last_seen_at,
+            users.status AS user_status, users.login_type AS user_login_type, users.rbac_roles AS user_roles,
+            users.avatar_url AS user_avatar_url, users.deleted AS user_deleted, users.quiet_hours_schedule AS user_quiet_hours_schedule,
+            workspace_owner.username AS workspace_owner_username,
+            organizations.name AS organization_name, organizations.display_name AS organization_display_name,
+            organizations.icon AS organization_icon'
+    ELSE 'SELECT COUNT(*) AS count FROM (SELECT 1' END) || '
+    FROM connection_logs
+    JOIN users AS workspace_owner ON connection_logs.workspace_owner_id = workspace_owner.id
+    LEFT JOIN users ON connection_logs.user_id = users.id
+    JOIN organizations ON connection_logs.organization_id = organizations.id
+    WHERE CASE WHEN ' || bench.u(f, 'organization_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN connection_logs.organization_id = ' || bench.u(f, 'organization_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'workspace_owner') || ' != '''' THEN workspace_owner_id = (SELECT id FROM users WHERE lower(username) = lower(' || bench.t(f, 'workspace_owner') || ') AND deleted = false) ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'workspace_owner_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN workspace_owner_id = ' || bench.u(f, 'workspace_owner_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'workspace_owner_email') || ' != '''' THEN workspace_owner_id = (SELECT id FROM users WHERE email = ' || bench.t(f, 'workspace_owner_email') || ' AND deleted = false) ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'type') || ' != '''' THEN type = ' || bench.t(f, 'type') || '::text::connection_type ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'user_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN user_id = ' || bench.u(f, 'user_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'username') || ' != '''' THEN user_id = (SELECT id FROM users WHERE lower(username) = lower(' || bench.t(f, 'username') || ') AND deleted = false) ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'user_email') || ' != '''' THEN users.email = ' || bench.t(f, 'user_email') || ' ELSE true END
+      AND CASE WHEN ' || bench.ts(f, 'connected_after') || ' != ''0001-01-01 00:00:00Z''::timestamptz THEN connect_time >= ' || bench.ts(f, 'connected_after') || ' ELSE true END
+      AND CASE WHEN ' || bench.ts(f, 'connected_before') || ' != ''0001-01-01 00:00:00Z''::timestamptz THEN connect_time <= ' || bench.ts(f, 'connected_before') || ' ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'workspace_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN connection_logs.workspace_id = ' || bench.u(f, 'workspace_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.u(f, 'connection_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN connection_logs.connection_id = ' || bench.u(f, 'connection_id') || ' ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'status') || ' != '''' THEN ((' || bench.t(f, 'status') || ' = ''ongoing'' AND disconnect_time IS NULL) OR
+               (' || bench.t(f, 'status') || ' = ''completed'' AND disconnect_time IS NOT NULL)) AND
+               connection_logs.type NOT IN (''workspace_app''::connection_type, ''port_forwarding''::connection_type) ELSE true END
+      ' || bench.rbac('connection_logs', orgs) ||
+    CASE what WHEN 'page' THEN format(' ORDER BY connect_time DESC LIMIT COALESCE(NULLIF(%s, 0), 100) OFFSET %s', lim, off)
+              ELSE format(' LIMIT NULLIF(%s, 0) + 1) AS limited_count', cap) END $$;
+
+-- Coder's GetUserAISeatStates (PR #23291) for the ids $1.
+CREATE OR REPLACE FUNCTION bench.coder_ai_seats(ids uuid[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT format('SELECT user_id FROM (SELECT DISTINCT initiator_id AS user_id FROM aibridge_interceptions
+                 UNION SELECT DISTINCT workspaces.owner_id FROM workspaces JOIN workspace_builds
+                   ON workspace_builds.workspace_id = workspaces.id
+                 WHERE workspace_builds.has_ai_task = true AND workspaces.deleted = false) AS ai_seat_users
+                 WHERE user_id = ANY(%L::uuid[])', ids) $$;
+
+-- Median wall time in ms of running `sql` `runs` times (after one warm-up run).
+CREATE OR REPLACE FUNCTION bench.median_ms(sql text, runs int DEFAULT 5) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz; times numeric[] := '{}';
+BEGIN
+  EXECUTE sql;
+  FOR i IN 1..runs LOOP
+    t0 := clock_timestamp();
+    EXECUTE sql;
+    times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric;
+  END LOOP;
+  RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x)::numeric(12, 2);
+END $$;

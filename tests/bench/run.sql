@@ -1,0 +1,68 @@
+-- The benchmark scenarios: each runs Coder's query shapes (capped count + page) and audit_ext's one call, in the
+-- same database and session, and reports median times and whether the answers agree.
+\set ON_ERROR_STOP on
+\pset footer off
+SET search_path = public, bench;
+
+CREATE TEMP TABLE scenario (n serial, name text, log text, q text, coder jsonb, actor uuid, orgs uuid[], off int DEFAULT 0);
+-- user 1 is an owner; user 8 is organization-auditor of orgs 9 and 16 (set up by bench.sh).
+INSERT INTO scenario (name, log, q, coder, actor, orgs, off) VALUES
+  ('no filter (owner)',              'audit', '', '{}', md5('user1')::uuid, NULL, 0),
+  ('resource_type+action',           'audit', 'workspace action:delete', '{"resource_type":"workspace","action":"delete"}', md5('user1')::uuid, NULL, 0),
+  ('username',                       'audit', 'username:alice32', '{"username":"alice32"}', md5('user1')::uuid, NULL, 0),
+  ('email',                          'audit', 'email:alice32@example.com', '{"email":"alice32@example.com"}', md5('user1')::uuid, NULL, 0),
+  ('build_reason',                   'audit', 'build_reason:autostart', '{"build_reason":"autostart"}', md5('user1')::uuid, NULL, 0),
+  ('resource_target',                'audit', 'resource_target:ws-32', '{"resource_target":"ws-32"}', md5('user1')::uuid, NULL, 0),
+  ('one-week date range',            'audit', 'date_from:2026-05-01 date_to:2026-05-07', '{"date_from":"2026-05-01T00:00:00Z","date_to":"2026-05-07T23:59:59Z"}', md5('user1')::uuid, NULL, 0),
+  ('offset 2000',                    'audit', '', '{}', md5('user1')::uuid, NULL, 2000),
+  ('org auditor x2: no filter',      'audit', '', '{}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
+  ('org auditor x2: action:delete',  'audit', 'action:delete', '{"action":"delete"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
+  ('org auditor x2: username',       'audit', 'username:olivia28', '{"username":"olivia28"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
+  ('no filter (owner)',              'connection', '', '{}', md5('user1')::uuid, NULL, 0),
+  ('type:ssh',                       'connection', 'type:ssh', '{"type":"ssh"}', md5('user1')::uuid, NULL, 0),
+  ('workspace_owner',                'connection', 'workspace_owner:alice32', '{"workspace_owner":"alice32"}', md5('user1')::uuid, NULL, 0),
+  ('status:ongoing',                 'connection', 'status:ongoing', '{"status":"ongoing"}', md5('user1')::uuid, NULL, 0),
+  ('one-week range',                 'connection', 'connected_after:"2026-05-01T00:00:00Z" connected_before:"2026-05-07T23:59:59Z"', '{"connected_after":"2026-05-01T00:00:00Z","connected_before":"2026-05-07T23:59:59Z"}', md5('user1')::uuid, NULL, 0),
+  ('offset 2000',                    'connection', '', '{}', md5('user1')::uuid, NULL, 2000),
+  ('org auditor x2: no filter',      'connection', '', '{}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
+  ('org auditor x2: type:ssh',       'connection', 'type:ssh', '{"type":"ssh"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
+  ('org auditor x2: workspace_owner','connection', 'workspace_owner:olivia28', '{"workspace_owner":"olivia28"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0);
+
+CREATE TEMP TABLE result AS
+SELECT s.n, s.log, s.name,
+       bench.median_ms(c.count_sql, :runs) + bench.median_ms(c.page_sql, :runs) AS coder_ms,
+       bench.median_ms(o.call, :runs) AS ours_ms,
+       c.count_sql, c.page_sql, o.call
+FROM scenario s
+CROSS JOIN LATERAL (SELECT CASE s.log WHEN 'audit' THEN bench.coder_audit('count', s.coder, s.orgs, 100, s.off, 2000)
+                                      ELSE bench.coder_connection('count', s.coder, s.orgs, 100, s.off, 2000) END AS count_sql,
+                           CASE s.log WHEN 'audit' THEN bench.coder_audit('page', s.coder, s.orgs, 100, s.off, 2000)
+                                      ELSE bench.coder_connection('page', s.coder, s.orgs, 100, s.off, 2000) END AS page_sql) c
+CROSS JOIN LATERAL (SELECT format('SELECT audit_ext.%s_logs(%L, %L, 100, %s)', s.log, s.q, s.actor, s.off) AS call) o
+ORDER BY s.n;
+
+-- Do the answers agree? Count, and the page's ids (as a set: Coder's order has no tiebreaker).
+CREATE OR REPLACE FUNCTION pg_temp.agree(count_sql text, page_sql text, call text, log text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE cc bigint; oc bigint; cp uuid[]; op uuid[];
+BEGIN
+  EXECUTE count_sql INTO cc;
+  EXECUTE format('SELECT array_agg(id ORDER BY id) FROM (%s) p', page_sql) INTO cp;
+  EXECUTE format('SELECT r->''count'', (SELECT array_agg((e->>''id'')::uuid ORDER BY (e->>''id'')::uuid) FROM jsonb_array_elements(r->%L) e) FROM (%s) x(r)',
+                 log || '_logs', call) INTO oc, op;
+  RETURN CASE WHEN cc = oc AND cp IS NOT DISTINCT FROM op THEN 'yes'
+              ELSE format('NO (count %s vs %s)', cc, oc) END;
+END $$;
+
+SELECT log, name AS scenario, coder_ms AS "Coder ms", ours_ms AS "audit_ext ms",
+       round(coder_ms / greatest(ours_ms, 0.01), 1) || 'x' AS speedup,
+       pg_temp.agree(count_sql, page_sql, call, log) AS "same answer"
+FROM result ORDER BY n;
+
+-- AI seats for a page of 100 users.
+SELECT array_agg(id ORDER BY id)::text AS seat_ids FROM (SELECT id FROM users ORDER BY id LIMIT 100) u \gset
+SELECT 'ai seats' AS log, 'get_user_ai_seat_states, 100 users' AS scenario,
+       bench.median_ms(bench.coder_ai_seats(:'seat_ids'), :runs) AS "Coder ms",
+       bench.median_ms(format('SELECT * FROM audit_ext.get_user_ai_seat_states(%L)', :'seat_ids'), :runs) AS "audit_ext ms",
+       (SELECT array_agg(x ORDER BY x) FROM audit_ext.get_user_ai_seat_states(:'seat_ids') x)
+         IS NOT DISTINCT FROM (SELECT array_agg(user_id ORDER BY user_id) FROM (SELECT user_id FROM (SELECT DISTINCT initiator_id AS user_id FROM aibridge_interceptions UNION SELECT DISTINCT workspaces.owner_id FROM workspaces JOIN workspace_builds ON workspace_builds.workspace_id = workspaces.id WHERE workspace_builds.has_ai_task = true AND workspaces.deleted = false) s WHERE user_id = ANY(:'seat_ids'::uuid[])) c) AS "same answer";
