@@ -12,8 +12,9 @@ fn af(a: &str, key: &str) -> String {
 }
 
 /// Coder's `auditLogIsResourceDeleted` and `auditLogResourceLink` for audit row `p`, as columns
-/// `deleted` and `link` of a LATERAL subquery. A missing row counts as deleted; a deleted resource has
-/// no link. Look-ups see what a site-wide reader sees.
+/// `deleted` and `link` of a LATERAL subquery. A missing row counts as deleted. Look-ups see what a
+/// site-wide reader sees. Each is a scalar subquery on a key, so it runs as one index probe per page row
+/// (an `EXISTS` here lets the planner hash a whole table instead).
 pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> String {
     let rid = format!("{p}.resource_id");
     let target = format!("{p}.resource_target");
@@ -28,14 +29,14 @@ pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> String {
         )
     };
     let mut deleted = vec![
-        ("template".to_string(), format!("NOT EXISTS (SELECT FROM {s}.templates t WHERE t.id = {rid} AND NOT t.deleted)")),
-        ("user".into(), format!("NOT EXISTS (SELECT FROM {s}.users u WHERE u.id = {rid} AND NOT u.deleted)")),
-        ("workspace".into(), format!("NOT EXISTS (SELECT FROM {s}.workspaces w WHERE w.id = {rid} AND NOT w.deleted)")),
+        ("template".to_string(), format!("coalesce((SELECT t.deleted FROM {s}.templates t WHERE t.id = {rid}), true)")),
+        ("user".into(), format!("coalesce((SELECT u.deleted FROM {s}.users u WHERE u.id = {rid}), true)")),
+        ("workspace".into(), format!("coalesce((SELECT w.deleted FROM {s}.workspaces w WHERE w.id = {rid}), true)")),
         (
             "workspace_build".into(),
-            format!("NOT EXISTS (SELECT FROM {s}.workspace_builds wb JOIN {s}.workspaces w ON w.id = wb.workspace_id WHERE wb.id = {rid} AND NOT w.deleted)"),
+            format!("coalesce((SELECT w.deleted FROM {s}.workspace_builds wb JOIN {s}.workspaces w ON w.id = wb.workspace_id WHERE wb.id = {rid}), true)"),
         ),
-        ("task".into(), format!("NOT EXISTS (SELECT FROM {s}.tasks t WHERE t.id = {rid} AND NOT coalesce(t.deleted_at < now(), false))")),
+        ("task".into(), format!("coalesce((SELECT coalesce(t.deleted_at < now(), false) FROM {s}.tasks t WHERE t.id = {rid}), true)")),
     ];
     let mut link = vec![
         ("template".to_string(), format!("'/templates/' || {target}")),
@@ -66,14 +67,14 @@ pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> String {
     if has("workspace_agents") && has("workspace_resources") {
         // Coder links agents and apps by the workspace owner's display name (workspaces_expanded.owner_name).
         let by_agent = |agent: &str| format!("(SELECT '/@' || u.name || '/' || w.name {} LIMIT 1)", agent_ws(agent).replacen("WHERE", &format!("JOIN {s}.users u ON u.id = w.owner_id WHERE"), 1));
-        deleted.push(("workspace_agent".into(), format!("NOT EXISTS (SELECT {} AND NOT w.deleted)", agent_ws(&rid))));
+        deleted.push(("workspace_agent".into(), format!("coalesce((SELECT w.deleted {} LIMIT 1), true)", agent_ws(&rid))));
         link.push((
             "workspace_agent".into(),
             format!("CASE WHEN {af_owner} <> '' AND {af_ws} <> '' THEN '/@' || {af_owner} || '/' || {af_ws} ELSE {} END", by_agent(&rid)),
         ));
         if has("workspace_apps") {
             let app_agent = format!("(SELECT app.agent_id FROM {s}.workspace_apps app WHERE app.id = {rid})");
-            deleted.push(("workspace_app".into(), format!("NOT EXISTS (SELECT {} AND NOT w.deleted)", agent_ws(&app_agent))));
+            deleted.push(("workspace_app".into(), format!("coalesce((SELECT w.deleted {} LIMIT 1), true)", agent_ws(&app_agent))));
             link.push((
                 "workspace_app".into(),
                 format!("CASE WHEN {af_owner} <> '' AND {af_ws} <> '' THEN '/@' || {af_owner} || '/' || {af_ws} ELSE {} END", by_agent(&app_agent)),
@@ -87,7 +88,7 @@ pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> String {
         ("user_secret", "user_secrets"),
     ] {
         if has(table) {
-            deleted.push((rt.into(), format!("NOT EXISTS (SELECT FROM {s}.{table} x WHERE x.id = {rid})")));
+            deleted.push((rt.into(), format!("coalesce((SELECT false FROM {s}.{table} x WHERE x.id = {rid}), true)")));
         }
     }
     if has("oauth2_provider_app_secrets") {
@@ -101,7 +102,8 @@ pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> String {
         format!("CASE {p}.resource_type::text {} ELSE {other} END", arms.join(" "))
     };
     format!(
-        "SELECT x.deleted, CASE WHEN x.deleted THEN '' ELSE coalesce({link}, '') END AS link FROM (SELECT {deleted} AS deleted) x",
+        // A deleted resource has no link: `shape::audit_log` applies that, so `deleted` is evaluated once.
+        "SELECT {deleted} AS deleted, coalesce({link}, '') AS link",
         link = case(&link, "''"),
         deleted = case(&deleted, "false"),
     )

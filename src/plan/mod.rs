@@ -218,7 +218,7 @@ fn connection_status(b: &Builder, label: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::dsl::gotime::Instant;
     use crate::dsl::parse::tests::{audit, FixedCatalog};
@@ -345,5 +345,45 @@ mod tests {
         let f = compile(&audit("build_reason:cli").unwrap(), &Access::All, None, "\"My Schema\"", &FixedResolver).unwrap();
         assert!(f.sql.contains("FROM \"My Schema\".workspace_builds wb"), "{}", f.sql);
         assert!(f.sql.contains("'workspace_build'::\"My Schema\".resource_type"), "{}", f.sql);
+    }
+}
+
+/// Parser speed: `make bench-parser` (release build). Not part of `make test`: timings are printed, not
+/// asserted.
+#[cfg(test)]
+mod speed {
+    use super::tests::FixedResolver;
+    use super::*;
+    use crate::dsl::parse::tests::FixedCatalog;
+    use crate::dsl::{parse, Limits};
+    use std::time::Instant;
+
+    #[test]
+    #[ignore = "a benchmark: run with `make bench-parser`"]
+    fn parse_and_compile_per_filter() {
+        let limits = Limits { max_length: 4096, max_terms: 32 };
+        let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
+        let cases: &[(Log, &str)] = &[
+            (Log::Audit, ""),
+            (Log::Audit, "workspace action:delete"),
+            (Log::Audit, "username:alice resource_type:workspace_build"),
+            (Log::Audit, "email:alice@example.com date_from:2026-01-01 date_to:2026-01-31"),
+            (Log::Audit, "resource_target:\"my workspace\" build_reason:autostart"),
+            (Log::Audit, "resource_id:6b8f2c3a-1111-4222-8333-444455556666 request_id:6b8f2c3a-1111-4222-8333-444455556667"),
+            (Log::Connection, "type:ssh status:ongoing workspace_owner:alice"),
+            (Log::Connection, "connected_after:\"2026-01-01T00:00:00Z\" connected_before:\"2026-01-31T23:59:59.999Z\""),
+        ];
+        println!("{:<90} {:>10}", "filter (parse + compile, org-scoped RBAC)", "µs/op");
+        for (log, q) in cases {
+            let n = 200_000;
+            let t = Instant::now();
+            for _ in 0..n {
+                let f = parse(*log, q, limits, &FixedCatalog).unwrap();
+                let frag = compile(&f, &Access::Organizations(vec![org]), None, "public", &FixedResolver).unwrap();
+                std::hint::black_box(frag);
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+            println!("{:<90} {:>10.2}", format!("{}: {q:?}", log.name()), us);
+        }
     }
 }

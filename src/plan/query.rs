@@ -42,6 +42,13 @@ fn time_column(log: Log) -> &'static str {
     }
 }
 
+/// The row of `table` whose id is `key`, as `alias` (all NULL when there is none). Written as a LATERAL
+/// subquery with LIMIT so that it stays one primary-key probe per page row: a plain join lets the planner
+/// hash the whole table, which costs more than the page as the table grows.
+fn lookup(qschema: &str, table: &str, alias: &str, key: &str) -> String {
+    format!("LEFT JOIN LATERAL (SELECT * FROM {qschema}.{table} x WHERE x.id = {key} LIMIT 1) {alias} ON true")
+}
+
 /// The columns of a page row, after the count in column 1 (see `exec::page` for how they are read).
 pub fn page_columns(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> (String, String) {
     let user = "u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, u.status::text, \
@@ -54,8 +61,9 @@ pub fn page_columns(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> (Str
                  p.organization_id, o.name, o.display_name, o.icon, p.user_id, u.id IS NOT NULL, {user}, r.deleted, r.link"
             ),
             format!(
-                "LEFT JOIN {qschema}.users u ON u.id = p.user_id LEFT JOIN {qschema}.organizations o ON o.id = p.organization_id \
-                 CROSS JOIN LATERAL ({}) r",
+                "{} {} CROSS JOIN LATERAL ({}) r",
+                lookup(qschema, "users", "u", "p.user_id"),
+                lookup(qschema, "organizations", "o", "p.organization_id"),
                 super::json::resource_state("p", qschema, has)
             ),
         ),
@@ -66,8 +74,10 @@ pub fn page_columns(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> (Str
                  {user}, p.slug_or_port, p.connection_id, p.disconnect_time, p.disconnect_reason"
             ),
             format!(
-                "LEFT JOIN {qschema}.users wo ON wo.id = p.workspace_owner_id LEFT JOIN {qschema}.users u ON u.id = p.user_id \
-                 LEFT JOIN {qschema}.organizations o ON o.id = p.organization_id"
+                "{} {} {}",
+                lookup(qschema, "users", "wo", "p.workspace_owner_id"),
+                lookup(qschema, "users", "u", "p.user_id"),
+                lookup(qschema, "organizations", "o", "p.organization_id")
             ),
         ),
     }

@@ -29,7 +29,9 @@ fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
 "${psql[@]}" -f tests/bench/coder.sql >/dev/null
 "${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), current_setting('server_version'))"
-echo; echo "== Coder's stock indexes (median of $runs warm runs; Coder = capped count + page, audit_ext = one call)"
+echo; echo "== Coder's stock indexes (median of $runs warm runs, ms)"
+echo "   Coder SQL = its capped count + page query; Coder page = that + the per-row look-ups its audit handler"
+echo "   runs for is_deleted/resource_link (connection logs have none); audit_ext = one call, JSON included"
 "${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
 echo; echo "== with audit_ext.index_advice() applied"
 echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null

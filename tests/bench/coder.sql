@@ -106,3 +106,42 @@ BEGIN
   END LOOP;
   RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(times) x)::numeric(12, 2);
 END $$;
+
+-- What Coder's audit handler does after the page query, row by row: the look-ups of auditLogIsResourceDeleted
+-- and auditLogResourceLink (GetTemplateByID, GetUserByID, GetWorkspaceByID, GetWorkspaceBuildByID,
+-- GetWorkspaceByAgentID, GetTaskByID, …), each its own statement. Plans are cached (PL/pgSQL), and there is
+-- no network round trip or dbauthz check per look-up, so this is a lower bound of Coder's real cost.
+CREATE OR REPLACE FUNCTION bench.coder_audit_lookups(page_sql text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE r record; ws uuid; owner uuid;
+BEGIN
+  FOR r IN EXECUTE page_sql LOOP
+    CASE r.resource_type::text
+      WHEN 'template' THEN PERFORM deleted FROM templates WHERE id = r.resource_id;
+      WHEN 'user' THEN PERFORM deleted FROM users WHERE id = r.resource_id;
+      WHEN 'workspace' THEN
+        PERFORM deleted FROM workspaces WHERE id = r.resource_id;
+        SELECT owner_id INTO owner FROM workspaces WHERE id = r.resource_id;
+        PERFORM username FROM users WHERE id = owner;
+      WHEN 'workspace_build' THEN
+        SELECT workspace_id INTO ws FROM workspace_builds WHERE id = r.resource_id;
+        PERFORM deleted FROM workspaces WHERE id = ws;
+        SELECT workspace_id INTO ws FROM workspace_builds WHERE id = r.resource_id;
+        SELECT owner_id INTO owner FROM workspaces WHERE id = ws;
+        PERFORM username FROM users WHERE id = owner;
+      WHEN 'workspace_agent' THEN
+        PERFORM w.deleted FROM workspace_agents ag JOIN workspace_resources wr ON wr.id = ag.resource_id
+          JOIN workspace_builds wb ON wb.job_id = wr.job_id JOIN workspaces w ON w.id = wb.workspace_id WHERE ag.id = r.resource_id;
+      WHEN 'workspace_app' THEN
+        PERFORM w.deleted FROM workspace_apps app JOIN workspace_agents ag ON ag.id = app.agent_id
+          JOIN workspace_resources wr ON wr.id = ag.resource_id JOIN workspace_builds wb ON wb.job_id = wr.job_id
+          JOIN workspaces w ON w.id = wb.workspace_id WHERE app.id = r.resource_id;
+      WHEN 'task' THEN
+        PERFORM deleted_at FROM tasks WHERE id = r.resource_id;
+        SELECT owner_id INTO owner FROM tasks WHERE id = r.resource_id;
+        PERFORM username FROM users WHERE id = owner;
+      WHEN 'oauth2_provider_app' THEN PERFORM id FROM oauth2_provider_apps WHERE id = r.resource_id;
+      WHEN 'chat' THEN PERFORM id FROM chats WHERE id = r.resource_id;
+      ELSE NULL;
+    END CASE;
+  END LOOP;
+END $$;
