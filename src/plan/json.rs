@@ -11,101 +11,83 @@ fn af(a: &str, key: &str) -> String {
     format!("(CASE WHEN jsonb_typeof({a} -> '{key}') = 'string' THEN {a} ->> '{key}' ELSE '' END)")
 }
 
-/// Coder's `auditLogIsResourceDeleted` and `auditLogResourceLink` for audit row `p`, as columns
-/// `deleted` and `link` of a LATERAL subquery. A missing row counts as deleted. Look-ups see what a
-/// site-wide reader sees. Each is a scalar subquery on a key, so it runs as one index probe per page row
-/// (an `EXISTS` here lets the planner hash a whole table instead).
-pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> String {
+/// Coder's `auditLogIsResourceDeleted` and `auditLogResourceLink` for audit row `p`: a LATERAL subquery with
+/// one UNION ALL branch per resource type that needs a look-up, each gated by the row's type (so only the
+/// matching branch runs: one or two primary-key probes) and returning `(deleted, link)`. Returns the subquery
+/// and the expressions for the two columns given its alias `b`: a missing row counts as deleted for the types
+/// Coder looks up, and a deleted resource's link is dropped by `shape::audit_log`. Look-ups see what a
+/// site-wide reader sees.
+pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> (String, String, String) {
     let rid = format!("{p}.resource_id");
     let target = format!("{p}.resource_target");
     let a = format!("{p}.additional_fields");
     let (af_ws, af_bn, af_owner) = (af(&a, "workspace_name"), af(&a, "build_number"), af(&a, "workspace_owner"));
-    // The workspace behind an agent (agent → resource → build by job → workspace), or an app.
-    let agent_ws = |agent: &str| {
-        format!(
-            "FROM {s}.workspace_agents ag JOIN {s}.workspace_resources wr ON wr.id = ag.resource_id \
-             JOIN {s}.workspace_builds wb ON wb.job_id = wr.job_id JOIN {s}.workspaces w ON w.id = wb.workspace_id \
-             WHERE ag.id = {agent}"
-        )
-    };
-    let mut deleted = vec![
-        ("template".to_string(), format!("coalesce((SELECT t.deleted FROM {s}.templates t WHERE t.id = {rid}), true)")),
-        ("user".into(), format!("coalesce((SELECT u.deleted FROM {s}.users u WHERE u.id = {rid}), true)")),
-        ("workspace".into(), format!("coalesce((SELECT w.deleted FROM {s}.workspaces w WHERE w.id = {rid}), true)")),
+    // (resource type, whether a missing row means deleted, SELECT deleted, link FROM … WHERE key = rid)
+    let mut branches: Vec<(&str, bool, String)> = vec![
+        ("template", true, format!("SELECT t.deleted, '/templates/' || {target} FROM {s}.templates t WHERE t.id = {rid}")),
+        ("user", true, format!("SELECT u.deleted, '/users?filter=' || {target} FROM {s}.users u WHERE u.id = {rid}")),
         (
-            "workspace_build".into(),
-            format!("coalesce((SELECT w.deleted FROM {s}.workspace_builds wb JOIN {s}.workspaces w ON w.id = wb.workspace_id WHERE wb.id = {rid}), true)"),
-        ),
-        ("task".into(), format!("coalesce((SELECT coalesce(t.deleted_at < now(), false) FROM {s}.tasks t WHERE t.id = {rid}), true)")),
-    ];
-    let mut link = vec![
-        ("template".to_string(), format!("'/templates/' || {target}")),
-        ("user".into(), format!("'/users?filter=' || {target}")),
-        (
-            "workspace".into(),
-            format!("(SELECT '/@' || u.username || '/' || {target} FROM {s}.workspaces w JOIN {s}.users u ON u.id = w.owner_id WHERE w.id = {rid})"),
+            "workspace",
+            true,
+            format!("SELECT w.deleted, '/@' || o.username || '/' || {target} FROM {s}.workspaces w LEFT JOIN {s}.users o ON o.id = w.owner_id WHERE w.id = {rid}"),
         ),
         (
-            "workspace_build".into(),
+            "workspace_build",
+            true,
             format!(
-                "CASE WHEN {af_ws} = '' OR {af_bn} = '' THEN '' ELSE \
-                 (SELECT '/@' || u.username || '/' || {af_ws} || '/builds/' || {af_bn} FROM {s}.workspace_builds wb \
-                  JOIN {s}.workspaces w ON w.id = wb.workspace_id JOIN {s}.users u ON u.id = w.owner_id WHERE wb.id = {rid}) END"
+                "SELECT w.deleted, CASE WHEN {af_ws} = '' OR {af_bn} = '' THEN '' ELSE '/@' || o.username || '/' || {af_ws} || '/builds/' || {af_bn} END \
+                 FROM {s}.workspace_builds wb JOIN {s}.workspaces w ON w.id = wb.workspace_id LEFT JOIN {s}.users o ON o.id = w.owner_id WHERE wb.id = {rid}"
             ),
         ),
-        ("oauth2_provider_app".into(), format!("'/deployment/oauth2-provider/apps/' || {rid}")),
         (
-            "task".into(),
-            format!("(SELECT '/tasks/' || u.username || '/' || t.id FROM {s}.tasks t JOIN {s}.users u ON u.id = t.owner_id WHERE t.id = {rid})"),
+            "task",
+            true,
+            format!(
+                "SELECT coalesce(t.deleted_at < now(), false), '/tasks/' || o.username || '/' || t.id \
+                 FROM {s}.tasks t LEFT JOIN {s}.users o ON o.id = t.owner_id WHERE t.id = {rid}"
+            ),
         ),
-        ("chat".into(), format!("'/agents/' || {rid}")),
         (
-            "group_ai_budget".into(),
-            format!("(SELECT '/organizations/' || o.name || '/groups/' || g.name FROM {s}.groups g JOIN {s}.organizations o ON o.id = g.organization_id WHERE g.id = {rid})"),
+            "group_ai_budget",
+            false,
+            format!("SELECT false, '/organizations/' || o.name || '/groups/' || g.name FROM {s}.groups g JOIN {s}.organizations o ON o.id = g.organization_id WHERE g.id = {rid}"),
         ),
     ];
     if has("workspace_agents") && has("workspace_resources") {
-        // Coder links agents and apps by the workspace owner's display name (workspaces_expanded.owner_name).
-        let by_agent = |agent: &str| format!("(SELECT '/@' || u.name || '/' || w.name {} LIMIT 1)", agent_ws(agent).replacen("WHERE", &format!("JOIN {s}.users u ON u.id = w.owner_id WHERE"), 1));
-        deleted.push(("workspace_agent".into(), format!("coalesce((SELECT w.deleted {} LIMIT 1), true)", agent_ws(&rid))));
-        link.push((
-            "workspace_agent".into(),
-            format!("CASE WHEN {af_owner} <> '' AND {af_ws} <> '' THEN '/@' || {af_owner} || '/' || {af_ws} ELSE {} END", by_agent(&rid)),
-        ));
+        // The workspace behind an agent (agent → resource → build by job → workspace). Without
+        // additional fields Coder links by the owner's display name (workspaces_expanded.owner_name).
+        let via_agent = |agent: &str| {
+            format!(
+                "SELECT w.deleted, CASE WHEN {af_owner} <> '' AND {af_ws} <> '' THEN '/@' || {af_owner} || '/' || {af_ws} \
+                 ELSE '/@' || o.name || '/' || w.name END \
+                 FROM {s}.workspace_agents ag JOIN {s}.workspace_resources wr ON wr.id = ag.resource_id \
+                 JOIN {s}.workspace_builds wb ON wb.job_id = wr.job_id JOIN {s}.workspaces w ON w.id = wb.workspace_id \
+                 LEFT JOIN {s}.users o ON o.id = w.owner_id WHERE ag.id = {agent}"
+            )
+        };
+        branches.push(("workspace_agent", true, via_agent(&rid)));
         if has("workspace_apps") {
-            let app_agent = format!("(SELECT app.agent_id FROM {s}.workspace_apps app WHERE app.id = {rid})");
-            deleted.push(("workspace_app".into(), format!("coalesce((SELECT w.deleted {} LIMIT 1), true)", agent_ws(&app_agent))));
-            link.push((
-                "workspace_app".into(),
-                format!("CASE WHEN {af_owner} <> '' AND {af_ws} <> '' THEN '/@' || {af_owner} || '/' || {af_ws} ELSE {} END", by_agent(&app_agent)),
-            ));
+            branches.push(("workspace_app", true, via_agent(&format!("(SELECT app.agent_id FROM {s}.workspace_apps app WHERE app.id = {rid})"))));
         }
     }
-    for (rt, table) in [
-        ("oauth2_provider_app", "oauth2_provider_apps"),
-        ("oauth2_provider_app_secret", "oauth2_provider_app_secrets"),
-        ("chat", "chats"),
-        ("user_secret", "user_secrets"),
+    for (rt, table, link) in [
+        ("oauth2_provider_app", "oauth2_provider_apps", format!("'/deployment/oauth2-provider/apps/' || {rid}")),
+        ("oauth2_provider_app_secret", "oauth2_provider_app_secrets", "'/deployment/oauth2-provider/apps/' || x.app_id".to_string()),
+        ("chat", "chats", format!("'/agents/' || {rid}")),
+        ("user_secret", "user_secrets", "''".to_string()),
     ] {
         if has(table) {
-            deleted.push((rt.into(), format!("coalesce((SELECT false FROM {s}.{table} x WHERE x.id = {rid}), true)")));
+            branches.push((rt, true, format!("SELECT false, {link} FROM {s}.{table} x WHERE x.id = {rid}")));
         }
     }
-    if has("oauth2_provider_app_secrets") {
-        link.push((
-            "oauth2_provider_app_secret".into(),
-            format!("(SELECT '/deployment/oauth2-provider/apps/' || x.app_id FROM {s}.oauth2_provider_app_secrets x WHERE x.id = {rid})"),
-        ));
-    }
-    let case = |arms: &[(String, String)], other: &str| {
-        let arms: Vec<String> = arms.iter().map(|(rt, e)| format!("WHEN '{rt}' THEN {e}")).collect();
-        format!("CASE {p}.resource_type::text {} ELSE {other} END", arms.join(" "))
-    };
-    format!(
-        // A deleted resource has no link: `shape::audit_log` applies that, so `deleted` is evaluated once.
-        "SELECT {deleted} AS deleted, coalesce({link}, '') AS link",
-        link = case(&link, "''"),
-        deleted = case(&deleted, "false"),
+    let union: Vec<String> = branches
+        .iter()
+        .map(|(rt, _, q)| format!("({q} AND {p}.resource_type::text = '{rt}')"))
+        .collect();
+    let missing_means_deleted: Vec<String> = branches.iter().filter(|b| b.1).map(|b| format!("'{}'", b.0)).collect();
+    (
+        format!("SELECT * FROM ({}) x(deleted, link) LIMIT 1", union.join(" UNION ALL ")),
+        format!("coalesce(b.deleted, {p}.resource_type::text IN ({}))", missing_means_deleted.join(", ")),
+        "coalesce(b.link, '')".to_string(),
     )
 }
-

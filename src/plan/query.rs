@@ -54,19 +54,21 @@ pub fn page_columns(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> (Str
     let user = "u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, u.status::text, \
                 u.login_type::text, u.rbac_roles, u.avatar_url";
     match log {
-        Log::Audit => (
-            format!(
-                "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
-                 p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
-                 p.organization_id, o.name, o.display_name, o.icon, p.user_id, u.id IS NOT NULL, {user}, r.deleted, r.link"
-            ),
-            format!(
-                "{} {} CROSS JOIN LATERAL ({}) r",
-                lookup(qschema, "users", "u", "p.user_id"),
-                lookup(qschema, "organizations", "o", "p.organization_id"),
-                super::json::resource_state("p", qschema, has)
-            ),
-        ),
+        Log::Audit => {
+            let (state, deleted, link) = super::json::resource_state("p", qschema, has);
+            (
+                format!(
+                    "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
+                     p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
+                     p.organization_id, o.name, o.display_name, o.icon, p.user_id, u.id IS NOT NULL, {user}, {deleted}, {link}"
+                ),
+                format!(
+                    "{} {} LEFT JOIN LATERAL ({state}) b ON true",
+                    lookup(qschema, "users", "u", "p.user_id"),
+                    lookup(qschema, "organizations", "o", "p.organization_id"),
+                )
+            )
+        }
         Log::Connection => (
             format!(
                 "p.id, p.connect_time, p.organization_id, o.name, o.display_name, o.icon, p.workspace_owner_id, wo.username, \
