@@ -1,16 +1,9 @@
 -- index_advice(): CREATE INDEX CONCURRENTLY statements for what the database lacks, each saying what it serves;
 -- an equivalent index under another name counts as present; after \gexec nothing is left to advise.
 SET timezone = 'UTC';
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS adv CASCADE;
-CREATE SCHEMA adv;
-SET search_path = adv;
--- (pg_regress runs from the repository root; the fixture's DDL is not echoed)
-\set ECHO none
-\i tests/fixture/schema.sql
-\set ECHO all
-RESET client_min_messages;
-SET audit_ext.coder_schema = 'adv';
+-- Coder's tables, empty, in schema adv (search_path and audit_ext.coder_schema); run from the repository root.
+\set schema adv
+\i tests/fixture/empty_schema.sql
 
 SELECT audit_ext.index_advice();
 -- The same columns under another name: no longer advised.

@@ -2,16 +2,9 @@
 -- for a page of 100 users over 100k interceptions and 100k builds: index look-ups only, no scan of either table.
 SET timezone = 'UTC';
 \pset null '(null)'
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS seats CASCADE;
-CREATE SCHEMA seats;
-SET search_path = seats;
--- (pg_regress runs from the repository root; the fixture's DDL is not echoed)
-\set ECHO none
-\i tests/fixture/schema.sql
-\set ECHO all
-RESET client_min_messages;
-SET audit_ext.coder_schema = 'seats';
+-- Coder's tables, empty, in schema seats (search_path and audit_ext.coder_schema); run from the repository root.
+\set schema seats
+\i tests/fixture/empty_schema.sql
 
 INSERT INTO organizations (id, name, description, created_at, updated_at, display_name)
 VALUES ('0a000000-0000-4000-8000-000000000001', 'acme', '', now(), now(), 'Acme');

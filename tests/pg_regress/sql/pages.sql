@@ -4,15 +4,9 @@
 -- also exercises audit_ext.coder_schema.
 SET timezone = 'UTC';
 \pset null '(null)'
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS golden CASCADE;
-CREATE SCHEMA golden;
-SET search_path = golden;
--- (pg_regress runs from the repository root; the fixture's DDL is not echoed)
-\set ECHO none
-\i tests/fixture/schema.sql
-\set ECHO all
-RESET client_min_messages;
+-- Coder's tables, empty, in schema golden (search_path and audit_ext.coder_schema); run from the repository root.
+\set schema golden
+\i tests/fixture/empty_schema.sql
 
 INSERT INTO organizations (id, name, description, created_at, updated_at, display_name, icon) VALUES
   ('0a000000-0000-4000-8000-000000000001', 'acme', '', '2026-01-01', '2026-01-01', 'Acme Inc.', '/emojis/1f3e2.png');
@@ -85,7 +79,6 @@ INSERT INTO audit_logs (id, "time", user_id, organization_id, ip, user_agent, re
    '0a000000-0000-4000-8000-000000000001', '192.168.0.1', '', 'chat', '0b200000-0000-4000-8000-000000000001',
    'Fix CI', 'write', '{"archived": {"old": false, "new": true}}', 200, '{}', 'c0000000-0000-4000-8000-000000000008', '');
 
-SET audit_ext.coder_schema = 'golden';
 
 -- The whole response for an owner, newest first; rows 6 and 7 share a time, so id decides (descending).
 SELECT jsonb_pretty(audit_ext.audit_logs('', '0b000000-0000-4000-8000-000000000001'));
