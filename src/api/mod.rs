@@ -11,6 +11,10 @@ pub(crate) mod testing;
 
 use pgrx::prelude::*;
 
+// Any role may call the functions: they are SECURITY INVOKER, so a caller reads only what its own role may
+// SELECT. The schema grants USAGE, never CREATE.
+pgrx::extension_sql!("GRANT USAGE ON SCHEMA audit_ext TO PUBLIC;", name = "schema_usage", finalize);
+
 /// The extension's version (the crate version, which is also the control file's default_version).
 #[pg_extern(immutable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]

@@ -40,7 +40,8 @@ case "$cmd" in
     while port_in_use "$port"; do
       port=$((port + 1)); [ "$port" -lt $((base + 200)) ] || { echo "cluster: no free port near $base" >&2; exit 1; }
     done
-    if ! as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+    # No Rust backtraces in error details (the machine may export RUST_BACKTRACE): errors read as users see them.
+    if ! as_pg env RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
         -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c timezone=UTC -c fsync=off ${AUDIT_EXT_PG_OPTS:-}" \
         start >/dev/null; then
       echo "cluster: server did not start; last lines of $dir/log:" >&2; tail -n 20 "$dir/log" >&2 || true
