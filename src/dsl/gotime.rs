@@ -45,7 +45,7 @@ impl Instant {
 
     /// Rounded up: `col >= t` exactly when `col >= ceil(t)`.
     pub fn pg_micros_ceil(self) -> i64 {
-        self.pg_micros_floor() + i64::from(self.nanos % 1000 != 0)
+        self.pg_micros_floor() + i64::from(!self.nanos.is_multiple_of(1000))
     }
 
     /// RFC 3339 in UTC as Go's `time.RFC3339Nano` prints it (fraction without trailing zeros).
