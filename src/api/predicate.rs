@@ -1,22 +1,14 @@
 //! `audit_predicate`, `connection_predicate` and `readable_organizations`: the WHERE clause audit_ext runs,
 //! as text, and the RBAC decision behind it.
 
-use crate::api::query::Caller;
+use crate::api::query::{invalid_argument, Caller};
 use crate::dsl::Log;
 use crate::exec::{from_uuid, qschema};
 use crate::plan::{render::render, Access};
-use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
 fn invalid_object(object: &str) -> ! {
-    ErrorReport::new(
-        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-        format!("unknown RBAC object {}", pgrx::spi::quote_literal(object)),
-        "audit_ext",
-    )
-    .set_hint("Use 'audit_log' or 'connection_log'.")
-    .report(PgLogLevel::ERROR);
-    unreachable!()
+    invalid_argument(format!("unknown RBAC object {}", pgrx::spi::quote_literal(object)), "Use 'audit_log' or 'connection_log'.")
 }
 
 fn predicate(log: Log, q: Option<&str>, caller: Caller) -> Option<String> {

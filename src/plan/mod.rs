@@ -7,7 +7,7 @@
 //! so the clause compares indexed uuid columns with constants.
 
 pub mod advice;
-pub mod json;
+pub mod lookups;
 pub mod query;
 pub mod render;
 pub mod seats;

@@ -55,7 +55,7 @@ pub fn page_columns(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> (Str
                 u.login_type::text, u.rbac_roles, u.avatar_url";
     match log {
         Log::Audit => {
-            let (state, deleted, link) = super::json::resource_state("p", qschema, has);
+            let (state, deleted, link) = super::lookups::resource_state("p", qschema, has);
             (
                 format!(
                     "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \

@@ -1,7 +1,7 @@
 //! Stage 4: rows → Coder's JSON. Pure Rust over plain values (no PostgreSQL), so every rule of Coder's Go
 //! handlers (`convertAuditLog`, `convertConnectionLog`, `db2sdk.User`, `auditLogDescription`) is a unit-tested
 //! function here. The look-ups Coder makes per row (`is_deleted`, `resource_link`) are done by the page
-//! statement itself (see `plan::json`) and arrive as columns.
+//! statement itself (see `plan::lookups`) and arrive as columns.
 
 use crate::dsl::gotime::Instant;
 use serde_json::{json, Map, Value};
