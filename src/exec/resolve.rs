@@ -27,35 +27,42 @@ impl Resolver for LiveResolver<'_> {
     }
 }
 
-/// What `actor` may read of `object` (`audit_log` or `connection_log`), as Coder's RBAC decides it:
-/// site roles `owner` and `auditor`, or a site-wide custom role granting read → every row; org roles
-/// `organization-admin` and `organization-auditor`, or an organization's custom role granting read → that
-/// organization's rows; anyone else, and a deleted, suspended or unknown actor → nothing.
+/// What `actor` may read of `object` (`audit_log` or `connection_log`), as Coder's RBAC decides it.
+/// Coder's policy votes level by level: at the site level, then in the row's organization, a matching
+/// negated permission in any of the actor's roles denies, else a matching positive one allows, else the
+/// next level decides (the user level never matches a log row: logs have no owner). Site roles `owner` and
+/// `auditor` and site-wide custom roles vote at the site level; org roles `organization-admin` and
+/// `organization-auditor` and the organization's custom roles vote in that organization. So a site-level
+/// allow → every row; a site-level deny → nothing; else the organizations whose vote allows. A deleted,
+/// suspended or unknown actor reads nothing.
 pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
-    // A permission list grants read when it has a positive read (or *) entry and no negated one.
-    let grants = |col: &str| {
+    // The votes (`true` = negated) of a permission list's entries that match (object or *, read or *).
+    let votes = |col: &str| {
         format!(
-            "(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof({col}) WHEN 'array' THEN {col} ELSE '[]' END) p \
-                      WHERE p->>'resource_type' IN ($2, '*') AND p->>'action' IN ('read', '*') \
-                        AND NOT coalesce((p->>'negate')::boolean, false)) \
-              AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof({col}) WHEN 'array' THEN {col} ELSE '[]' END) p \
-                      WHERE p->>'resource_type' IN ($2, '*') AND p->>'action' IN ('read', '*') \
-                        AND coalesce((p->>'negate')::boolean, false)))"
+            "SELECT p->'negate' = 'true'::jsonb \
+               FROM jsonb_array_elements(CASE jsonb_typeof({col}) WHEN 'array' THEN {col} ELSE '[]' END) p \
+              WHERE p->>'resource_type' IN ($2, '*') AND p->>'action' IN ('read', '*')"
         )
     };
     let sql = format!(
-        "WITH u AS (SELECT rbac_roles FROM {s}.users WHERE id = $1 AND NOT deleted AND status::text <> 'suspended') \
-         SELECT EXISTS (SELECT 1 FROM u WHERE u.rbac_roles && ARRAY['owner', 'auditor'] \
-                          OR EXISTS (SELECT 1 FROM {s}.custom_roles cr WHERE cr.organization_id IS NULL \
-                                       AND cr.name = ANY (u.rbac_roles) AND {site})), \
+        "WITH u AS (SELECT rbac_roles FROM {s}.users WHERE id = $1 AND NOT deleted AND status::text <> 'suspended'), \
+         site AS (SELECT coalesce(bool_or(neg), false) AS deny, coalesce(bool_or(NOT neg), false) AS allow \
+                    FROM (SELECT false AS neg FROM u WHERE u.rbac_roles && ARRAY['owner', 'auditor'] \
+                          UNION ALL \
+                          SELECT v.neg FROM u, {s}.custom_roles cr, LATERAL ({site}) v(neg) \
+                           WHERE cr.organization_id IS NULL AND cr.name = ANY (u.rbac_roles)) x) \
+         SELECT site.allow AND NOT site.deny, \
                 (SELECT coalesce(array_agg(DISTINCT om.organization_id ORDER BY om.organization_id), '{{}}') \
-                   FROM u, {s}.organization_members om \
-                  WHERE om.user_id = $1 \
-                    AND (om.roles && ARRAY['organization-admin', 'organization-auditor'] \
-                         OR EXISTS (SELECT 1 FROM {s}.custom_roles cr WHERE cr.organization_id = om.organization_id \
-                                      AND cr.name = ANY (om.roles) AND {org})))",
-        site = grants("cr.site_permissions"),
-        org = grants("cr.org_permissions"),
+                   FROM u, {s}.organization_members om, \
+                        LATERAL (SELECT coalesce(bool_or(neg), false) AS deny, coalesce(bool_or(NOT neg), false) AS allow \
+                                   FROM (SELECT false AS neg WHERE om.roles && ARRAY['organization-admin', 'organization-auditor'] \
+                                         UNION ALL \
+                                         SELECT v.neg FROM {s}.custom_roles cr, LATERAL ({org}) v(neg) \
+                                          WHERE cr.organization_id = om.organization_id AND cr.name = ANY (om.roles)) x) vote \
+                  WHERE om.user_id = $1 AND NOT site.deny AND vote.allow AND NOT vote.deny) \
+           FROM site",
+        site = votes("cr.site_permissions"),
+        org = votes("cr.org_permissions"),
     );
     let (site, orgs) = spi::select(&sql, &[from_uuid(actor).into(), object.into()], |t| t.first().get_two::<bool, Vec<pgrx::Uuid>>());
     match site {
