@@ -4,6 +4,7 @@
 mod advice;
 mod dsl;
 mod predicate;
+mod purge;
 mod query;
 mod seats;
 #[cfg(any(test, feature = "pg_test"))]

@@ -46,3 +46,9 @@ pub fn select<R>(
 pub fn one<T: FromDatum + IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
     select(sql, args, |t| if t.is_empty() { Ok(None) } else { t.first().get_one::<T>() })
 }
+
+/// Runs one writing statement and returns how many rows it processed. Only the purge functions write.
+pub fn write(sql: &str, args: &[DatumWithOid]) -> u64 {
+    Spi::connect_mut(|client| client.update(sql, None, args).map(|t| t.len() as u64))
+        .unwrap_or_else(|e| error!("audit_ext: a write to Coder's tables failed: {e}"))
+}

@@ -8,6 +8,7 @@
 
 pub mod advice;
 pub mod lookups;
+pub mod purge;
 pub mod query;
 pub mod render;
 pub mod seats;

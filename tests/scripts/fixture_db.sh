@@ -7,6 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 name=$1; db=$2; rows=$3; profile=${4:-}
 cargo pgrx install --pg-config /usr/lib/postgresql/15/bin/pg_config $profile >&2
+# Earlier versions' install scripts (pgrx installs only the current one and the upgrade scripts), so that
+# `CREATE EXTENSION audit_ext VERSION '0.1.0'` works for the upgrade test.
+for f in sql/audit_ext--*.sql; do
+  case "${f#sql/audit_ext--}" in *--*) ;; *) install -m 644 "$f" "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/extension/" ;; esac
+done
 port=$(bash tests/scripts/cluster.sh start "$name")
 trap 'bash tests/scripts/cluster.sh stop "$name"' ERR
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)

@@ -1,0 +1,71 @@
+-- Upgrade path: install the first released version (0.1.0, sql/audit_ext--0.1.0.sql), use it, run
+-- ALTER EXTENSION audit_ext UPDATE, and check that the upgraded extension owns exactly the objects of a fresh
+-- install of the current version, with identical definitions (pg_describe_object over pg_depend, each
+-- function's pg_get_functiondef and comment, and the schema's privileges).
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS audit_ext_upgraded;
+DROP DATABASE IF EXISTS audit_ext_fresh;
+RESET client_min_messages;
+CREATE DATABASE audit_ext_upgraded;
+CREATE DATABASE audit_ext_fresh;
+
+\c audit_ext_upgraded
+\set ECHO none
+SET client_min_messages = warning;
+\i tests/fixture/schema.sql
+SET audit_ext_fixture.audit_rows = 1000;
+\i tests/fixture/seed.sql
+RESET client_min_messages;
+\set ECHO all
+CREATE EXTENSION audit_ext VERSION '0.1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'audit_ext';
+SELECT to_regprocedure('audit_ext.purge_audit_logs(timestamptz, int)') IS NULL AS no_purge_in_0_1_0;
+SELECT audit_ext.count_audit_logs('action:delete', md5('user8')::uuid, 0) AS org_auditor_deletes \gset
+SELECT :org_auditor_deletes > 0 AS has_rows;
+
+ALTER EXTENSION audit_ext UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'audit_ext';
+SELECT audit_ext.count_audit_logs('action:delete', md5('user8')::uuid, 0) = :org_auditor_deletes AS same_answer;
+SELECT audit_ext.purge_audit_logs('2000-01-01', 10) AS purged_nothing_older_than_2000;
+
+-- Everything the extension owns, and a digest of every definition.
+CREATE TEMP VIEW owned AS
+SELECT pg_describe_object(d.classid, d.objid, 0) AS object,
+       CASE WHEN d.classid = 'pg_proc'::regclass
+            THEN pg_get_functiondef(d.objid) || coalesce(obj_description(d.objid, 'pg_proc'), '')
+            WHEN d.classid = 'pg_namespace'::regclass
+            THEN (SELECT nspacl::text FROM pg_namespace WHERE oid = d.objid)
+       END AS definition
+FROM pg_depend d
+WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'audit_ext');
+SELECT object FROM owned ORDER BY object;
+SELECT string_agg(object, ' | ' ORDER BY object) AS upgraded_objects,
+       md5(string_agg(object || ':' || coalesce(definition, ''), ' | ' ORDER BY object)) AS upgraded_digest
+FROM owned \gset
+SELECT nspacl::text AS upgraded_acl FROM pg_namespace WHERE nspname = 'audit_ext' \gset
+
+\c audit_ext_fresh
+CREATE EXTENSION audit_ext;
+SELECT extversion FROM pg_extension WHERE extname = 'audit_ext';
+CREATE TEMP VIEW owned AS
+SELECT pg_describe_object(d.classid, d.objid, 0) AS object,
+       CASE WHEN d.classid = 'pg_proc'::regclass
+            THEN pg_get_functiondef(d.objid) || coalesce(obj_description(d.objid, 'pg_proc'), '')
+            WHEN d.classid = 'pg_namespace'::regclass
+            THEN (SELECT nspacl::text FROM pg_namespace WHERE oid = d.objid)
+       END AS definition
+FROM pg_depend d
+WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'audit_ext');
+SELECT string_agg(object, ' | ' ORDER BY object) = :'upgraded_objects' AS same_objects,
+       md5(string_agg(object || ':' || coalesce(definition, ''), ' | ' ORDER BY object)) = :'upgraded_digest' AS same_definitions
+FROM owned;
+-- The schema's privileges match too (USAGE for PUBLIC, no CREATE).
+SELECT nspacl::text = :'upgraded_acl' AS same_schema_privileges FROM pg_namespace WHERE nspname = 'audit_ext';
+SELECT has_schema_privilege('public', 'audit_ext', 'USAGE') AS public_usage,
+       has_schema_privilege('public', 'audit_ext', 'CREATE') AS public_create;
+
+\c audit_ext_regress
+DROP DATABASE audit_ext_upgraded;
+DROP DATABASE audit_ext_fresh;
