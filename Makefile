@@ -1,7 +1,7 @@
 # audit_ext: the two commands are `make demo` and `make test`. Both install what a fresh machine lacks.
 ROWS ?= 100000
 
-.PHONY: setup demo demo-stop test unit bench bench-parser
+.PHONY: setup demo demo-stop test unit client standby package bench bench-parser load
 RUNS ?= 5
 
 setup:      ## install PostgreSQL 15 dev files, clang, cargo-pgrx (pinned) and run pgrx init
@@ -19,8 +19,20 @@ test:       ## every test tier: unit, #[pg_test], pg_regress
 unit:       ## the fast tier only (no PostgreSQL)
 	cargo test --lib -- --skip api::
 
-bench:      ## side-by-side benchmark vs Coder's queries at ROWS audit rows (minutes at 1M, long at 10M)
-	bash tests/bench/bench.sh $(ROWS) $(RUNS)
+client:     ## the psycopg 3 client tier alone (a thin API layer over the extended protocol)
+	bash tests/scripts/client.sh
+
+standby:    ## the hot-standby tier alone (primary + streaming replica, every read function on both)
+	bash tests/scripts/standby.sh
+
+package:    ## release build → target/audit_ext-VERSION-pg15-ARCH.tar.gz (unpack at / on a PostgreSQL 15 server)
+	bash tests/scripts/package.sh
+
+bench:      ## side-by-side benchmark vs Coder's queries at ROWS audit rows (CASES=plain|partitioned|all)
+	bash tests/bench/bench.sh $(ROWS) $(RUNS) $(or $(CASES),plain)
+
+load:       ## 16 reader + 2 writer clients for DURATION s (default 180) on ROWS rows, release build; not in `make test`
+	bash tests/load/load.sh $(or $(DURATION),180) $(ROWS)
 
 bench-parser: ## parse + compile time per filter (release build)
 	bash tests/scripts/setup.sh

@@ -4,6 +4,9 @@
 #   2. pg_test:    `#[pg_test]` in-database tests via `cargo pgrx test pg15` (as the postgres user)
 #   3. pg_regress: golden SQL files under tests/pg_regress against a throwaway cluster loaded with the
 #                  Coder-shaped fixture
+#   4. client:     a thin API layer in Python over psycopg 3 (extended protocol, prepared statements), checked
+#                  against plain SQL and Coder's JSON Schemas (tests/client/)
+#   5. standby:    a primary and a streaming replica; every read function answers the same on both
 # Exits non-zero if any tier fails. Run as root on a fresh machine: setup installs what is missing.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -57,6 +60,20 @@ else
 fi
 bash tests/scripts/cluster.sh stop regress
 record pg_regress "$rc" "$p" "$f"
+
+# "N passed, M failed" on a script's last such line → "N M" (0 0 when the script died before printing it).
+script_counts() {
+  local c; c=$(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed$/\1 \2/p' "$1" | tail -n 1)
+  echo "${c:-0 0}"
+}
+
+echo "== tier 4: client (psycopg 3 over the extended protocol)"
+bash tests/scripts/client.sh 2>&1 | tee "$OUT/client.log"; rc=${PIPESTATUS[0]}
+read -r p f < <(script_counts "$OUT/client.log"); record client "$rc" "$p" "$f"
+
+echo "== tier 5: hot standby (primary + streaming replica)"
+bash tests/scripts/standby.sh 2>&1 | tee "$OUT/standby.log"; rc=${PIPESTATUS[0]}
+read -r p f < <(script_counts "$OUT/standby.log"); record standby "$rc" "$p" "$f"
 
 echo
 echo "== summary"
