@@ -8,6 +8,7 @@ pub static CODER_SCHEMA: GucSetting<Option<CString>> = GucSetting::<Option<CStri
 pub static MAX_QUERY_LENGTH: GucSetting<i32> = GucSetting::<i32>::new(4096);
 pub static MAX_QUERY_TERMS: GucSetting<i32> = GucSetting::<i32>::new(32);
 pub static MAX_LIMIT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+pub static MAX_COUNT_CAP: GucSetting<i32> = GucSetting::<i32>::new(1_000_000);
 
 pub fn register() {
     GucRegistry::define_string_guc(
@@ -45,6 +46,16 @@ pub fn register() {
         &MAX_LIMIT,
         1,
         1_000_000,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"audit_ext.max_count_cap",
+        c"Largest count_cap, and the ceiling of an exact count (count_cap => 0); 0 = no ceiling.",
+        c"A larger count_cap fails with SQLSTATE 22023. An exact count stops after this many rows plus one and reports it as capped, so no call counts more rows than this.",
+        &MAX_COUNT_CAP,
+        0,
+        i32::MAX - 1,
         GucContext::Suset,
         GucFlags::default(),
     );

@@ -78,8 +78,18 @@ pub(crate) fn offset(offset: Option<i32>) -> i32 {
     non_negative("offset", offset, 0)
 }
 
+/// The count cap: Coder's 2000 by default; `0` asks for an exact count, which stops at
+/// `audit_ext.max_count_cap` (then reported as that cap); above the GUC is an error.
 pub(crate) fn count_cap(cap: Option<i32>) -> i32 {
-    non_negative("count_cap", cap, DEFAULT_COUNT_CAP)
+    let max = guc::MAX_COUNT_CAP.get();
+    match non_negative("count_cap", cap, DEFAULT_COUNT_CAP) {
+        n if max > 0 && n > max => invalid_argument(
+            format!("\"count_cap\" {n} exceeds audit_ext.max_count_cap ({max})"),
+            "Pass a smaller cap (0 counts exactly up to audit_ext.max_count_cap), or ask a superuser to raise it.",
+        ),
+        0 if max > 0 => max,
+        n => n,
+    }
 }
 
 fn run_count(log: Log, q: Option<&str>, caller: Caller, cap: Option<i32>) -> i64 {
@@ -90,7 +100,7 @@ fn run_count(log: Log, q: Option<&str>, caller: Caller, cap: Option<i32>) -> i64
 }
 
 /// Coder's capped count of the audit rows `q` matches and the actor may read: at most `count_cap + 1`;
-/// `count_cap => 0` counts exactly.
+/// `count_cap => 0` counts exactly, up to `audit_ext.max_count_cap`.
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn count_audit_logs(
@@ -244,6 +254,22 @@ mod tests {
         assert_eq!(one::<i64>("SELECT audit_ext.count_connection_logs('type:ssh', NULL, 0)"), conn);
         assert_eq!(one::<i64>("SELECT audit_ext.count_connection_logs('type:ssh', NULL, 3)"), 4);
         assert_eq!(sql_error("SELECT audit_ext.count_audit_logs('', NULL, -1)").0, "22023");
+    }
+
+    #[pg_test]
+    fn max_count_cap_bounds_every_count() {
+        load_fixture(2500);
+        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 2500, "exact below the ceiling");
+        Spi::run("SET LOCAL audit_ext.max_count_cap = 100").unwrap();
+        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 101, "an exact count stops at the ceiling");
+        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 100)"), 101);
+        let (code, message, _, _) = sql_error("SELECT audit_ext.count_audit_logs('', NULL, 101)");
+        assert_eq!((code.as_str(), message.as_str()), ("22023", "\"count_cap\" 101 exceeds audit_ext.max_count_cap (100)"));
+        assert_eq!(sql_error("SELECT audit_ext.audit_logs('', NULL, 1, 0, 2000)").0, "22023", "the page's cap too");
+        let p = page("'', NULL, 1, 0, 0");
+        assert_eq!((p["count"].as_i64(), p["count_cap"].as_i64()), (Some(101), Some(100)), "reported as capped");
+        Spi::run("SET LOCAL audit_ext.max_count_cap = 0").unwrap();
+        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 2500, "0 = no ceiling");
     }
 
     #[pg_test]

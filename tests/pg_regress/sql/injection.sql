@@ -40,7 +40,10 @@ SELECT audit_ext.audit_logs('', NULL, 10, -2147483648);
 SELECT audit_ext.count_audit_logs('', NULL, -1);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT jsonb_array_length(audit_ext.audit_logs('', NULL, 10, 2147483647)->'audit_logs') AS far_offset_rows;
+SELECT audit_ext.count_audit_logs('action:delete', NULL, 2147483647);
+SET audit_ext.max_count_cap = 0;   -- no ceiling: then the largest cap counts exactly
 SELECT audit_ext.count_audit_logs('action:delete', NULL, 2147483647) = audit_ext.count_audit_logs('action:delete', NULL, 0) AS max_cap_is_exact;
+RESET audit_ext.max_count_cap;
 -- Hostile actors and scopes.
 SELECT audit_ext.count_audit_logs('', '00000000-0000-0000-0000-000000000000') AS nil_actor,
        audit_ext.count_audit_logs('', md5('user1')::uuid, 2000, ARRAY[$s$audit_log:read' OR '1'='1$s$]) AS quoted_scope,
