@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: Coder's own query shapes vs audit_ext, in the same database and run.
-#   bench.sh ROWS [RUNS]   ROWS audit rows (connection rows = ROWS/5), RUNS timed runs per query (median; default 5)
+#   bench.sh ROWS [RUNS] [CASES]   ROWS audit rows (connection rows = ROWS/5), RUNS timed runs per query (median;
+#                                  default 5), CASES: plain (default), partitioned, or all
 # Builds a release build, keeps one cluster per size under /tmp/audit_ext/bench-ROWS (seeded once, reused), runs
 # every scenario with Coder's stock indexes, then applies audit_ext.index_advice() and runs them again.
 # Timings are warm-cache: each query runs once before its timed runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rows=${1:?usage: bench.sh ROWS [RUNS]}; runs=${2:-5}
+rows=${1:?usage: bench.sh ROWS [RUNS] [plain|partitioned|all]}; runs=${2:-5}; cases=${3:-plain}
 bash tests/scripts/setup.sh >&2
 name=bench-$rows; db=bench
 cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config >&2
@@ -27,16 +28,34 @@ else
     -c "VACUUM ANALYZE" >&2
 fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
-"${psql[@]}" -f tests/bench/coder.sql >/dev/null
 "${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), current_setting('server_version'))"
-echo; echo "== Coder's stock indexes (median of $runs warm runs, ms)"
-echo "   Coder SQL = its capped count + page query; Coder page = that + the per-row look-ups its audit handler"
-echo "   runs for is_deleted/resource_link (connection logs have none); audit_ext = one call, JSON included"
-"${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
-echo; echo "== with audit_ext.index_advice() applied"
-echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null
-"${psql[@]}" -c "ANALYZE" 
-"${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
-# Leave the database as it was: drop the advised indexes again, so the next run starts from stock indexes.
-"${psql[@]}" -At -c "SELECT format('DROP INDEX %I.%I;', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
+if [ "$cases" = plain ] || [ "$cases" = all ]; then
+  "${psql[@]}" -f tests/bench/coder.sql >/dev/null
+  echo; echo "== Coder's stock indexes (median of $runs warm runs, ms)"
+  echo "   Coder SQL = its capped count + page query; Coder page = that + the per-row look-ups its audit handler"
+  echo "   runs for is_deleted/resource_link (connection logs have none); audit_ext = one call, JSON included"
+  "${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
+  echo; echo "== with audit_ext.index_advice() applied"
+  echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null
+  "${psql[@]}" -c "ANALYZE"
+  "${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
+  # Leave the database as it was: drop the advised indexes again, so the next run starts from stock indexes.
+  "${psql[@]}" -At -c "SELECT format('DROP INDEX %I.%I;', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
+fi
+if [ "$cases" = partitioned ] || [ "$cases" = all ]; then
+  # A copy of the database with audit_logs partitioned by month (made once, reused); connection_logs stay plain
+  # (Coder's upsert needs a unique index a partitioned table cannot have: see the README).
+  pdb=${db}_part
+  if ! "${psql[@]}" -d postgres -At -c "SELECT 1 FROM pg_database WHERE datname = '$pdb'" | grep -q 1; then
+    echo "copying the database and partitioning audit_logs by month…" >&2
+    time { "${psql[@]}" -d postgres -c "CREATE DATABASE $pdb TEMPLATE $db" && \
+           "${psql[@]}" -d "$pdb" -f tests/bench/partition.sql; } >&2
+  else
+    "${psql[@]}" -d "$pdb" -c "DROP EXTENSION audit_ext; CREATE EXTENSION audit_ext" >&2
+  fi
+  ppsql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$pdb")
+  "${ppsql[@]}" -f tests/bench/coder.sql >/dev/null
+  echo; echo "== audit_logs partitioned by month ($("${ppsql[@]}" -At -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_logs'::regclass") partitions), Coder's stock indexes"
+  "${ppsql[@]}" -v runs="$runs" -f tests/bench/run.sql
+fi
 echo; echo "cluster $name left running on port $port (stop: bash tests/scripts/cluster.sh stop $name)"
