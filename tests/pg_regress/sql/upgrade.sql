@@ -29,16 +29,7 @@ SELECT audit_ext.count_audit_logs('action:delete', md5('user8')::uuid, 0) = :org
 SELECT audit_ext.purge_audit_logs('2000-01-01', 10) AS purged_nothing_older_than_2000;
 
 -- Everything the extension owns, and a digest of every definition.
-CREATE TEMP VIEW owned AS
-SELECT pg_describe_object(d.classid, d.objid, 0) AS object,
-       CASE WHEN d.classid = 'pg_proc'::regclass
-            THEN pg_get_functiondef(d.objid) || coalesce(obj_description(d.objid, 'pg_proc'), '')
-            WHEN d.classid = 'pg_namespace'::regclass
-            THEN (SELECT nspacl::text FROM pg_namespace WHERE oid = d.objid)
-       END AS definition
-FROM pg_depend d
-WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'audit_ext');
+\i tests/fixture/extension_objects.sql
 SELECT object FROM owned ORDER BY object;
 SELECT string_agg(object, ' | ' ORDER BY object) AS upgraded_objects,
        md5(string_agg(object || ':' || coalesce(definition, ''), ' | ' ORDER BY object)) AS upgraded_digest
@@ -48,16 +39,7 @@ SELECT nspacl::text AS upgraded_acl FROM pg_namespace WHERE nspname = 'audit_ext
 \c audit_ext_fresh
 CREATE EXTENSION audit_ext;
 SELECT extversion FROM pg_extension WHERE extname = 'audit_ext';
-CREATE TEMP VIEW owned AS
-SELECT pg_describe_object(d.classid, d.objid, 0) AS object,
-       CASE WHEN d.classid = 'pg_proc'::regclass
-            THEN pg_get_functiondef(d.objid) || coalesce(obj_description(d.objid, 'pg_proc'), '')
-            WHEN d.classid = 'pg_namespace'::regclass
-            THEN (SELECT nspacl::text FROM pg_namespace WHERE oid = d.objid)
-       END AS definition
-FROM pg_depend d
-WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'audit_ext');
+\i tests/fixture/extension_objects.sql
 SELECT string_agg(object, ' | ' ORDER BY object) = :'upgraded_objects' AS same_objects,
        md5(string_agg(object || ':' || coalesce(definition, ''), ' | ' ORDER BY object)) = :'upgraded_digest' AS same_definitions
 FROM owned;
