@@ -1,7 +1,7 @@
 # audit_ext: the two commands are `make demo` and `make test`. Both install what a fresh machine lacks.
 ROWS ?= 100000
 
-.PHONY: setup demo demo-stop test unit client standby package bench bench-parser load
+.PHONY: setup demo demo-stop test unit client standby fuzz package bench bench-parser load
 RUNS ?= 5
 
 setup:      ## install PostgreSQL 15 dev files, clang, cargo-pgrx (pinned) and run pgrx init
@@ -24,6 +24,9 @@ client:     ## the psycopg 3 client tier alone (a thin API layer over the extend
 
 standby:    ## the hot-standby tier alone (primary + streaming replica, every read function on both)
 	bash tests/scripts/standby.sh
+
+fuzz:       ## coverage-guided fuzzing of parse → compile → render: FUZZ_RUNS inputs (default 10M) over JOBS processes (default 1)
+	bash tests/scripts/fuzz.sh $(or $(FUZZ_RUNS),10000000) $(or $(JOBS),1)
 
 package:    ## release build → target/audit_ext-VERSION-pg15-ARCH.tar.gz (unpack at / on a PostgreSQL 15 server)
 	bash tests/scripts/package.sh
