@@ -16,13 +16,8 @@ fn purge(p: Purge, before: TimestampWithTimeZone, batch: i32) -> i64 {
     }
     // A read-only transaction, and every transaction on a hot standby, refuses the purge with 25006 before
     // anything asks for a transaction id (which a standby answers with an internal error).
-    let name = match p {
-        Purge::AuditLogs => c"purge_audit_logs",
-        Purge::AuditConnectionEvents => c"purge_audit_connection_events",
-        Purge::ConnectionLogs => c"purge_connection_logs",
-    };
     // SAFETY: a NUL-terminated static name; PostgreSQL raises an ERROR (caught by pgrx) or returns.
-    unsafe { pg_sys::PreventCommandIfReadOnly(name.as_ptr()) };
+    unsafe { pg_sys::PreventCommandIfReadOnly(p.function().as_ptr()) };
     let qschema = qschema();
     let table = format!("{qschema}.{}", p.table());
     // Deleting Coder's history is for Coder's own database user (the table's owner) or a superuser, even

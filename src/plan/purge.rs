@@ -20,6 +20,15 @@ pub enum Purge {
 const CONNECTION_EVENTS: &str = "('connect', 'disconnect', 'open', 'close')";
 
 impl Purge {
+    /// The SQL function that runs this purge (named in errors).
+    pub fn function(self) -> &'static std::ffi::CStr {
+        match self {
+            Purge::AuditLogs => c"purge_audit_logs",
+            Purge::AuditConnectionEvents => c"purge_audit_connection_events",
+            Purge::ConnectionLogs => c"purge_connection_logs",
+        }
+    }
+
     pub fn table(self) -> &'static str {
         match self {
             Purge::AuditLogs | Purge::AuditConnectionEvents => "audit_logs",
