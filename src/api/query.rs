@@ -11,7 +11,7 @@ use crate::guc;
 use crate::plan::{self, query, query::Page, Access, Fragment};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::JsonB;
+use crate::exec::jsonb::Jsonb;
 
 /// Coder's count cap, used when `count_cap` is not given.
 pub const DEFAULT_COUNT_CAP: i32 = 2000;
@@ -124,12 +124,13 @@ fn count_connection_logs(
     run_count(Log::Connection, q, Caller::new(actor, scopes), count_cap)
 }
 
-fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offset_: Option<i32>, cap: Option<i32>) -> JsonB {
+fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offset_: Option<i32>, cap: Option<i32>) -> Jsonb {
     let page = Page { limit: page_size(limit), offset: offset(offset_), count_cap: count_cap(cap) };
     let qschema = qschema();
     let catalog = LiveCatalog::new();
-    let stmt = query::page(log, &qschema, caller.compile(log, q, &qschema), page, &|t| catalog.has_table(t));
-    JsonB(crate::exec::page::run(log, &stmt.sql, &spi::bind(&stmt.params, &catalog), page.count_cap))
+    let stmt = query::page(log, &qschema, caller.compile(log, q, &qschema), page);
+    let details = query::details(log, &qschema, &|t| catalog.has_table(t));
+    Jsonb::from(&crate::exec::page::run(log, &stmt.sql, &spi::bind(&stmt.params, &catalog), &details, page.count_cap))
 }
 
 /// Coder's `AuditLogResponse` for one page: `{"audit_logs": [...], "count": n, "count_cap": c}`, newest
@@ -144,7 +145,7 @@ fn audit_logs(
     offset: default!(Option<i32>, 0),
     count_cap: default!(Option<i32>, 2000),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
-) -> JsonB {
+) -> Jsonb {
     run_page(Log::Audit, q, Caller::new(actor, scopes), limit, offset, count_cap)
 }
 
@@ -158,7 +159,7 @@ fn connection_logs(
     offset: default!(Option<i32>, 0),
     count_cap: default!(Option<i32>, 2000),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
-) -> JsonB {
+) -> Jsonb {
     run_page(Log::Connection, q, Caller::new(actor, scopes), limit, offset, count_cap)
 }
 

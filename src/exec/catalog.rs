@@ -81,6 +81,6 @@ impl Catalog for LiveCatalog {
             "SELECT id FROM {}.organizations WHERE lower(name) = lower($1) AND NOT deleted LIMIT 1",
             quote_identifier(&self.schema)
         );
-        super::spi::one::<pgrx::Uuid>(&sql, &[name.into()]).map(super::to_uuid)
+        super::spi::one_kept::<pgrx::Uuid>(&sql, &[name.into()]).map(super::to_uuid)
     }
 }

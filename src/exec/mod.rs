@@ -1,6 +1,7 @@
 //! The database side: catalog look-ups and read-only statements.
 
 pub mod catalog;
+pub mod jsonb;
 pub mod page;
 pub mod resolve;
 pub mod spi;

@@ -1,7 +1,9 @@
-//! Runs a page statement (`plan::query::page`) and reads its rows into `shape`'s row types; the JSON is
-//! then shaped in Rust.
+//! Runs a page statement (`plan::query::page`), then its details statement for the page's rows
+//! (`plan::query::details`), into `shape`'s row types; the JSON is then shaped in Rust.
 
-use super::{spi, to_uuid};
+use super::{from_uuid, spi, to_uuid};
+use crate::dsl::Log;
+use crate::plan::lookups::LINK_FIELDS;
 use crate::shape::{self, AuditRow, ConnectionRow, Organization, UserRow};
 use pgrx::datum::{DatumWithOid, JsonB, Timestamp, TimestampWithTimeZone};
 use pgrx::spi::{SpiHeapTupleData, SpiResult};
@@ -36,10 +38,6 @@ fn user_row(r: &SpiHeapTupleData, i: usize) -> SpiResult<UserRow> {
     })
 }
 
-fn organization(r: &SpiHeapTupleData, i: usize) -> SpiResult<Organization> {
-    Ok(Organization { id: uuid(r, i)?.unwrap_or_default(), name: text(r, i + 1)?, display_name: text(r, i + 2)?, icon: text(r, i + 3)? })
-}
-
 fn audit_row(r: &SpiHeapTupleData) -> SpiResult<AuditRow> {
     Ok(AuditRow {
         id: uuid(r, 2)?.unwrap_or_default(),
@@ -55,11 +53,11 @@ fn audit_row(r: &SpiHeapTupleData) -> SpiResult<AuditRow> {
         diff: json_col(r, 12)?,
         status_code: r.get::<i32>(13)?.unwrap_or_default(),
         additional_fields: json_col(r, 14)?,
-        organization: organization(r, 15)?,
-        user_id: uuid(r, 19)?.unwrap_or_default(),
-        user: if r.get::<bool>(20)?.unwrap_or(false) { Some(user_row(r, 21)?) } else { None },
-        is_deleted: r.get::<bool>(31)?.unwrap_or(false),
-        resource_link: text(r, 32)?.unwrap_or_default(),
+        organization: Organization { id: uuid(r, 15)?.unwrap_or_default(), ..Default::default() },
+        user_id: uuid(r, 16)?.unwrap_or_default(),
+        user: None,
+        is_deleted: false,
+        resource_link: String::new(),
     })
 }
 
@@ -67,43 +65,115 @@ fn connection_row(r: &SpiHeapTupleData) -> SpiResult<ConnectionRow> {
     Ok(ConnectionRow {
         id: uuid(r, 2)?.unwrap_or_default(),
         connect_time: tstz(r, 3)?.unwrap_or_default(),
-        organization: organization(r, 4)?,
-        workspace_owner_id: uuid(r, 8)?.unwrap_or_default(),
-        workspace_owner_username: text(r, 9)?,
-        workspace_id: uuid(r, 10)?.unwrap_or_default(),
-        workspace_name: text(r, 11)?.unwrap_or_default(),
-        agent_name: text(r, 12)?.unwrap_or_default(),
-        ip: text(r, 13)?,
-        kind: text(r, 14)?.unwrap_or_default(),
-        code: r.get::<i32>(15)?,
-        user_agent: text(r, 16)?,
-        user_id: uuid(r, 17)?,
-        user: user_row(r, 18)?,
-        slug_or_port: text(r, 28)?,
-        connection_id: uuid(r, 29)?,
-        disconnect_time: tstz(r, 30)?,
-        disconnect_reason: text(r, 31)?,
+        organization: Organization { id: uuid(r, 4)?.unwrap_or_default(), ..Default::default() },
+        workspace_owner_id: uuid(r, 5)?.unwrap_or_default(),
+        workspace_owner_username: None,
+        workspace_id: uuid(r, 6)?.unwrap_or_default(),
+        workspace_name: text(r, 7)?.unwrap_or_default(),
+        agent_name: text(r, 8)?.unwrap_or_default(),
+        ip: text(r, 9)?,
+        kind: text(r, 10)?.unwrap_or_default(),
+        code: r.get::<i32>(11)?,
+        user_agent: text(r, 12)?,
+        user_id: uuid(r, 13)?,
+        user: UserRow::default(),
+        slug_or_port: text(r, 14)?,
+        connection_id: uuid(r, 15)?,
+        disconnect_time: tstz(r, 16)?,
+        disconnect_reason: text(r, 17)?,
     })
 }
 
-/// Runs the page statement of `log` and returns Coder's response object: `{"<log>_logs": [...], "count": n,
-/// "count_cap": cap}`.
-pub fn run(log: crate::dsl::Log, sql: &str, args: &[DatumWithOid], count_cap: i32) -> Value {
-    let (count, elements) = spi::select(sql, args, |t| {
-        let mut count = 0i64;
-        let mut elements = Vec::new();
-        for r in t {
-            count = r.get::<i64>(1)?.unwrap_or(0);
-            if r.get::<pgrx::Uuid>(2)?.is_none() {
-                continue; // the empty page's single row
-            }
-            elements.push(match log {
-                crate::dsl::Log::Audit => shape::audit_log(&audit_row(&r)?),
-                crate::dsl::Log::Connection => shape::connection_log(&connection_row(&r)?),
-            });
+/// The organization's name, display name and icon at column `i` of a details row.
+fn organization(r: &SpiHeapTupleData, i: usize, o: &mut Organization) -> SpiResult<()> {
+    (o.name, o.display_name, o.icon) = (text(r, i)?, text(r, i + 1)?, text(r, i + 2)?);
+    Ok(())
+}
+
+fn uuids(ids: impl Iterator<Item = uuid::Uuid>) -> DatumWithOid<'static> {
+    ids.map(from_uuid).collect::<Vec<_>>().into()
+}
+
+fn texts<'a>(v: impl Iterator<Item = &'a str>) -> DatumWithOid<'static> {
+    v.map(str::to_owned).collect::<Vec<_>>().into()
+}
+
+/// The audit page's users, organizations, `is_deleted` and `resource_link` (`plan::query::details`).
+fn audit_details(rows: &mut [AuditRow], sql: &str) {
+    let fields: Vec<[String; 3]> = rows.iter().map(|r| shape::link_fields(&r.additional_fields, LINK_FIELDS)).collect();
+    let mut args = vec![
+        uuids(rows.iter().map(|r| r.user_id)),
+        uuids(rows.iter().map(|r| r.organization.id)),
+        uuids(rows.iter().map(|r| r.resource_id)),
+        texts(rows.iter().map(|r| r.resource_type.as_str())),
+        texts(rows.iter().map(|r| r.resource_target.as_str())),
+    ];
+    args.extend((0..LINK_FIELDS.len()).map(|k| texts(fields.iter().map(|f| f[k].as_str()))));
+    spi::select_kept(sql, &args, |t| {
+        for (row, r) in rows.iter_mut().zip(t) {
+            row.user = if r.get::<bool>(1)?.unwrap_or(false) { Some(user_row(&r, 2)?) } else { None };
+            organization(&r, 12, &mut row.organization)?;
+            row.is_deleted = r.get::<bool>(15)?.unwrap_or(false);
+            row.resource_link = text(&r, 16)?.unwrap_or_default();
         }
-        Ok((count, elements))
-    });
+        Ok(())
+    })
+}
+
+/// The connection page's workspace owners, users and organizations (`plan::query::details`).
+fn connection_details(rows: &mut [ConnectionRow], sql: &str) {
+    let args = [
+        uuids(rows.iter().map(|r| r.workspace_owner_id)),
+        rows.iter().map(|r| r.user_id.map(from_uuid)).collect::<Vec<_>>().into(),
+        uuids(rows.iter().map(|r| r.organization.id)),
+    ];
+    spi::select_kept(sql, &args, |t| {
+        for (row, r) in rows.iter_mut().zip(t) {
+            row.workspace_owner_username = text(&r, 1)?;
+            row.user = user_row(&r, 3)?;
+            organization(&r, 13, &mut row.organization)?;
+        }
+        Ok(())
+    })
+}
+
+/// Runs the page statement of `log` (`plan::query::page`), then, for a page with rows, its details
+/// statement, and returns Coder's response object: `{"<log>_logs": [...], "count": n, "count_cap": cap}`.
+pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &str, count_cap: i32) -> Value {
+    let elements: Vec<Value>;
+    let count = match log {
+        Log::Audit => {
+            let (count, mut rows) = rows(sql, args, audit_row);
+            if !rows.is_empty() {
+                audit_details(&mut rows, details);
+            }
+            elements = rows.iter().map(shape::audit_log).collect();
+            count
+        }
+        Log::Connection => {
+            let (count, mut rows) = rows(sql, args, connection_row);
+            if !rows.is_empty() {
+                connection_details(&mut rows, details);
+            }
+            elements = rows.iter().map(shape::connection_log).collect();
+            count
+        }
+    };
     let key = format!("{}_logs", log.name());
     json!({ key: elements, "count": count, "count_cap": count_cap })
+}
+
+/// The count (column 1) and the page's rows read by `read`; the empty page is a single row with NULLs.
+fn rows<T>(sql: &str, args: &[DatumWithOid], read: fn(&SpiHeapTupleData) -> SpiResult<T>) -> (i64, Vec<T>) {
+    spi::select(sql, args, |t| {
+        let mut count = 0i64;
+        let mut rows = Vec::new();
+        for r in t {
+            count = r.get::<i64>(1)?.unwrap_or(0);
+            if r.get::<pgrx::Uuid>(2)?.is_some() {
+                rows.push(read(&r)?);
+            }
+        }
+        Ok((count, rows))
+    })
 }

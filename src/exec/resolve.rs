@@ -14,7 +14,7 @@ impl Resolver for LiveResolver<'_> {
     /// Coder: `SELECT id FROM users WHERE lower(username) = lower(@username) AND deleted = false`.
     fn user_by_username(&self, username: &str) -> Option<Uuid> {
         let sql = format!("SELECT id FROM {}.users WHERE lower(username) = lower($1) AND NOT deleted LIMIT 1", self.qschema);
-        spi::one::<pgrx::Uuid>(&sql, &[username.into()]).map(to_uuid)
+        spi::one_kept::<pgrx::Uuid>(&sql, &[username.into()]).map(to_uuid)
     }
 
     fn users_by_email(&self, email: &str, include_deleted: bool) -> Vec<Uuid> {
@@ -23,7 +23,7 @@ impl Resolver for LiveResolver<'_> {
             "SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {}.users WHERE lower(email) = lower($1){deleted}",
             self.qschema
         );
-        spi::one::<Vec<pgrx::Uuid>>(&sql, &[email.into()]).unwrap_or_default().into_iter().map(to_uuid).collect()
+        spi::one_kept::<Vec<pgrx::Uuid>>(&sql, &[email.into()]).unwrap_or_default().into_iter().map(to_uuid).collect()
     }
 }
 
@@ -64,7 +64,7 @@ pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
         site = votes("cr.site_permissions"),
         org = votes("cr.org_permissions"),
     );
-    let (site, orgs) = spi::select(&sql, &[from_uuid(actor).into(), object.into()], |t| t.first().get_two::<bool, Vec<pgrx::Uuid>>());
+    let (site, orgs) = spi::select_kept(&sql, &[from_uuid(actor).into(), object.into()], |t| t.first().get_two::<bool, Vec<pgrx::Uuid>>());
     match site {
         Some(true) => Access::All,
         _ => Access::Organizations(orgs.unwrap_or_default().into_iter().map(to_uuid).collect()),

@@ -3,14 +3,25 @@
 //! pgrx's `Spi::get_one_with_args` runs every statement as a write (it assigns a transaction id), which a
 //! hot standby refuses. Everything audit_ext reads goes through `select` here instead: `SPI_execute_with_args`
 //! with `read_only` set whenever the transaction has not written, and each value bound as a parameter of
-//! its own type (uuid, uuid[], text, timestamptz, the Coder enum). Statements are planned per call with the
-//! actual values (a custom plan), so repeated calls in one session never fall back to a generic plan.
+//! its own type (uuid, uuid[], text, timestamptz, the Coder enum).
+//!
+//! Two kinds of statement:
+//! - `select`: the filter's own statements (the count and the page), planned per call with the actual values
+//!   (a custom plan), so a value that matches most of the table gets its own plan and repeated calls never
+//!   fall back to a generic one.
+//! - `select_kept`: statements whose best plan does not depend on the values (primary-key and unique-index
+//!   probes: RBAC, names → ids, a page's users, organizations and resources). Each is parsed and planned once
+//!   per backend and kept (`SPI_keepplan`), with a generic plan; PostgreSQL's plan cache re-plans it after
+//!   DDL on the tables it reads. This takes their planning (several ms for the look-ups) off every call.
 
 use super::catalog::LiveCatalog;
 use crate::plan::Param;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::spi::{SpiClient, SpiError, SpiTupleTable};
+use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiError, SpiTupleTable};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// `params` as SPI arguments. An enum label must exist (the parser checked it against the same catalog).
 pub fn bind(params: &[Param], catalog: &LiveCatalog) -> Vec<DatumWithOid<'static>> {
@@ -42,9 +53,77 @@ pub fn select<R>(
         .unwrap_or_else(|e| error!("audit_ext: a read of Coder's tables failed: {e}"))
 }
 
+/// The statement text and parameter types of a kept statement.
+type KeptKey = (String, Vec<pg_sys::Oid>);
+
+thread_local! {
+    /// This backend's kept statements. The text is built from the Coder schema and the tables present, so a
+    /// changed `audit_ext.coder_schema` or a new optional table makes a new entry; the map is emptied when it
+    /// reaches `KEPT_MAX`, which bounds it.
+    static KEPT: RefCell<HashMap<KeptKey, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
+}
+const KEPT_MAX: usize = 64;
+
+/// Like `select`, for a statement whose plan does not depend on its values: prepared on first use, then
+/// kept for the backend's life and run with its generic plan.
+pub fn select_kept<R>(
+    sql: &str,
+    args: &[DatumWithOid],
+    f: impl for<'c> FnOnce(SpiTupleTable<'c>) -> Result<R, SpiError>,
+) -> R {
+    Spi::connect(|client: &SpiClient| {
+        let key: KeptKey = (sql.to_owned(), args.iter().map(|a| a.oid()).collect());
+        let stmt = match KEPT.with(|k| k.borrow().get(&key).cloned()) {
+            Some(stmt) => stmt,
+            None => {
+                let types: Vec<pg_sys::PgOid> = key.1.iter().map(|&o| pg_sys::PgOid::from_untagged(o)).collect();
+                let stmt = Rc::new(client.prepare(sql, &types)?.keep());
+                KEPT.with(|k| {
+                    let mut k = k.borrow_mut();
+                    if k.len() >= KEPT_MAX {
+                        k.clear();
+                    }
+                    k.insert(key, stmt.clone());
+                });
+                stmt
+            }
+        };
+        generic_plans(|| client.select(&*stmt, None, args)).and_then(f)
+    })
+    .unwrap_or_else(|e| error!("audit_ext: a read of Coder's tables failed: {e}"))
+}
+
+/// Runs `run` with `plan_cache_mode = force_generic_plan`, the way a function's `SET` clause does: a new
+/// GUC nest level, popped afterwards (on an error, by the transaction's or subtransaction's abort).
+fn generic_plans<T>(run: impl FnOnce() -> T) -> T {
+    // SAFETY: plain GUC calls with static C strings; the nest level is popped on success here, and by the
+    // (sub)transaction abort on an error.
+    unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"plan_cache_mode".as_ptr(),
+            c"force_generic_plan".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        let r = run();
+        pg_sys::AtEOXact_GUC(true, level);
+        r
+    }
+}
+
 /// The first column of the first row, or `None` when there is no row or it is NULL.
 pub fn one<T: FromDatum + IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
     select(sql, args, |t| if t.is_empty() { Ok(None) } else { t.first().get_one::<T>() })
+}
+
+/// `one` for a kept statement.
+pub fn one_kept<T: FromDatum + IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
+    select_kept(sql, args, |t| if t.is_empty() { Ok(None) } else { t.first().get_one::<T>() })
 }
 
 /// Runs one writing statement and returns how many rows it processed. Only the purge functions write.

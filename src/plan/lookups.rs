@@ -1,17 +1,17 @@
 //! The part of Coder's response that needs the database: `is_deleted` and `resource_link`, which Coder's
 //! handler looks up with one to three extra queries per row (`auditLogIsResourceDeleted`,
-//! `auditLogResourceLink`). Here they are correlated subqueries on primary keys in the page statement,
-//! evaluated for the page's rows only. `s` is the Coder schema, quoted; `has` says whether an optional Coder
-//! table exists (older Coder versions lack `chats` or `user_secrets`; a missing table's branch is left out).
-//! Everything else of the JSON is shaped in Rust (`crate::shape`).
+//! `auditLogResourceLink`). Here they are primary-key probes in the page's details statement
+//! (`query::details`), evaluated for the page's rows only. `s` is the Coder schema, quoted; `has` says whether
+//! an optional Coder table exists (older Coder versions lack `chats` or `user_secrets`; a missing table's
+//! branch is left out). Everything else of the JSON is shaped in Rust (`crate::shape`).
 
-/// The string value of an `additional_fields` key, as Go's partial decode into `audit.AdditionalFields`
-/// leaves it: the string, or "" (missing, null or another type).
-fn af(a: &str, key: &str) -> String {
-    format!("(CASE WHEN jsonb_typeof({a} -> '{key}') = 'string' THEN {a} ->> '{key}' ELSE '' END)")
-}
+/// The `additional_fields` keys the links read, in the order the details statement takes them. Each is
+/// passed as Go's partial decode into `audit.AdditionalFields` leaves it: the string, or "" (missing, null or
+/// another type); see `shape::additional_field`.
+pub const LINK_FIELDS: [&str; 3] = ["workspace_name", "build_number", "workspace_owner"];
 
-/// Coder's `auditLogIsResourceDeleted` and `auditLogResourceLink` for audit row `p`: a LATERAL subquery with
+/// Coder's `auditLogIsResourceDeleted` and `auditLogResourceLink` for the audit row `p`, whose columns are
+/// `resource_id`, `resource_type` (text), `resource_target` and the `LINK_FIELDS`: a LATERAL subquery with
 /// one UNION ALL branch per resource type that needs a look-up, each gated by the row's type (so only the
 /// matching branch runs: one or two primary-key probes) and returning `(deleted, link)`. Returns the subquery
 /// and the expressions for the two columns given its alias `b`: a missing row counts as deleted for the types
@@ -20,8 +20,7 @@ fn af(a: &str, key: &str) -> String {
 pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> (String, String, String) {
     let rid = format!("{p}.resource_id");
     let target = format!("{p}.resource_target");
-    let a = format!("{p}.additional_fields");
-    let (af_ws, af_bn, af_owner) = (af(&a, "workspace_name"), af(&a, "build_number"), af(&a, "workspace_owner"));
+    let [af_ws, af_bn, af_owner] = LINK_FIELDS.map(|k| format!("{p}.{k}"));
     // (resource type, whether a missing row means deleted, SELECT deleted, link FROM … WHERE key = rid)
     let mut branches: Vec<(&str, bool, String)> = vec![
         ("template", true, format!("SELECT t.deleted, '/templates/' || {target} FROM {s}.templates t WHERE t.id = {rid}")),
@@ -82,12 +81,12 @@ pub fn resource_state(p: &str, s: &str, has: &dyn Fn(&str) -> bool) -> (String, 
     }
     let union: Vec<String> = branches
         .iter()
-        .map(|(rt, _, q)| format!("({q} AND {p}.resource_type::text = '{rt}')"))
+        .map(|(rt, _, q)| format!("({q} AND {p}.resource_type = '{rt}')"))
         .collect();
     let missing_means_deleted: Vec<String> = branches.iter().filter(|b| b.1).map(|b| format!("'{}'", b.0)).collect();
     (
         format!("SELECT * FROM ({}) x(deleted, link) LIMIT 1", union.join(" UNION ALL ")),
-        format!("coalesce(b.deleted, {p}.resource_type::text IN ({}))", missing_means_deleted.join(", ")),
+        format!("coalesce(b.deleted, {p}.resource_type IN ({}))", missing_means_deleted.join(", ")),
         "coalesce(b.link, '')".to_string(),
     )
 }

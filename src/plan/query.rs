@@ -49,62 +49,79 @@ fn lookup(qschema: &str, table: &str, alias: &str, key: &str) -> String {
     format!("LEFT JOIN LATERAL (SELECT * FROM {qschema}.{table} x WHERE x.id = {key} LIMIT 1) {alias} ON true")
 }
 
-/// The columns of a page row, after the count in column 1 (see `exec::page` for how they are read).
-pub fn page_columns(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> (String, String) {
-    let user = "u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, u.status::text, \
-                u.login_type::text, u.rbac_roles, u.avatar_url";
+/// The log row's own columns, after the count in column 1 (read by `exec::page`).
+fn row_columns(log: Log) -> &'static str {
     match log {
         Log::Audit => {
-            let (state, deleted, link) = super::lookups::resource_state("p", qschema, has);
-            (
-                format!(
-                    "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
-                     p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
-                     p.organization_id, o.name, o.display_name, o.icon, p.user_id, u.id IS NOT NULL, {user}, {deleted}, {link}"
-                ),
-                format!(
-                    "{} {} LEFT JOIN LATERAL ({state}) b ON true",
-                    lookup(qschema, "users", "u", "p.user_id"),
-                    lookup(qschema, "organizations", "o", "p.organization_id"),
-                )
-            )
+            "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
+             p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
+             p.organization_id, p.user_id"
         }
-        Log::Connection => (
-            format!(
-                "p.id, p.connect_time, p.organization_id, o.name, o.display_name, o.icon, p.workspace_owner_id, wo.username, \
-                 p.workspace_id, p.workspace_name, p.agent_name, host(p.ip), p.type::text, p.code, p.user_agent, p.user_id, \
-                 {user}, p.slug_or_port, p.connection_id, p.disconnect_time, p.disconnect_reason"
-            ),
-            format!(
-                "{} {} {}",
-                lookup(qschema, "users", "wo", "p.workspace_owner_id"),
-                lookup(qschema, "users", "u", "p.user_id"),
-                lookup(qschema, "organizations", "o", "p.organization_id")
-            ),
-        ),
+        Log::Connection => {
+            "p.id, p.connect_time, p.organization_id, p.workspace_owner_id, p.workspace_id, p.workspace_name, \
+             p.agent_name, host(p.ip), p.type::text, p.code, p.user_agent, p.user_id, p.slug_or_port, p.connection_id, \
+             p.disconnect_time, p.disconnect_reason"
+        }
     }
 }
 
-/// Coder's response (`AuditLogResponse` / `ConnectionLogResponse`) in one statement: the capped count
-/// first, then, only when it is not 0 (a one-time filter on the count), the page's rows joined to users and
-/// organizations, with Coder's per-row look-ups. One row per page row (newest first, `id` breaking ties) with
-/// the count in column 1, or a single row with the count and NULLs when the page is empty.
-pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page, has: &dyn Fn(&str) -> bool) -> Fragment {
+/// Coder's count and page (`AuditLogResponse` / `ConnectionLogResponse` without what other tables add) in one
+/// statement: the capped count first, then, only when it is not 0 (a one-time filter on the count), the
+/// page's rows. One row per page row (newest first, `id` breaking ties) with the count in column 1, or a
+/// single row with the count and NULLs when the page is empty. It reads the log table only; `details` adds
+/// the rest for the page's rows.
+pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
     let t = table(log);
     let time = time_column(log);
     let w = filter.sql.clone();
     let mut f = count(log, qschema, filter, page.count_cap);
     let counted = std::mem::take(&mut f.sql);
     let (limit, offset) = (f.bind(Param::Int(page.limit.into())), f.bind(Param::Int(page.offset.into())));
-    let (columns, joins) = page_columns(log, qschema, has);
+    let columns = row_columns(log);
     f.sql = format!(
         "WITH matched(n) AS MATERIALIZED ({counted}), \
          page AS (SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND (SELECT n FROM matched) > 0 \
                   ORDER BY {t}.{time} DESC, {t}.id DESC LIMIT {limit} OFFSET {offset}) \
-         SELECT m.n, x.* FROM matched m LEFT JOIN (SELECT {columns} FROM page p {joins}) x ON true \
-         ORDER BY x.{time} DESC, x.id DESC"
+         SELECT m.n, {columns} FROM matched m LEFT JOIN page p ON true ORDER BY p.{time} DESC, p.id DESC"
     );
     f
+}
+
+/// What Coder joins or looks up for each row of a page, given the page's keys as arrays (one element per
+/// row, in page order) and returning one row per element in the same order. Its plan does not depend on the
+/// values (primary-key probes only), so it is kept and planned once per backend (`exec::spi::select_kept`).
+/// - audit, parameters `user_id uuid[], organization_id uuid[], resource_id uuid[], resource_type text[],
+///   resource_target text[]` and the `lookups::LINK_FIELDS` as `text[]`; columns: whether the user exists,
+///   the ten user columns, the organization's name, display name and icon, `is_deleted`, `resource_link`.
+/// - connection, parameters `workspace_owner_id uuid[], user_id uuid[], organization_id uuid[]`; columns: the
+///   owner's username, the ten user columns, the organization's name, display name and icon.
+pub fn details(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> String {
+    let user = "u.id IS NOT NULL, u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, \
+                u.status::text, u.login_type::text, u.rbac_roles, u.avatar_url";
+    let org = "o.name, o.display_name, o.icon";
+    match log {
+        Log::Audit => {
+            let (state, deleted, link) = super::lookups::resource_state("p", qschema, has);
+            let fields = super::lookups::LINK_FIELDS.join(", ");
+            let arrays: Vec<String> = (1..=5 + super::lookups::LINK_FIELDS.len()).map(|i| format!("${i}")).collect();
+            format!(
+                "SELECT {user}, {org}, {deleted}, {link} \
+                 FROM unnest({}) WITH ORDINALITY p(user_id, organization_id, resource_id, resource_type, resource_target, {fields}, n) \
+                 {} {} LEFT JOIN LATERAL ({state}) b ON true ORDER BY p.n",
+                arrays.join(", "),
+                lookup(qschema, "users", "u", "p.user_id"),
+                lookup(qschema, "organizations", "o", "p.organization_id"),
+            )
+        }
+        Log::Connection => format!(
+            "SELECT wo.username, {user}, {org} \
+             FROM unnest($1, $2, $3) WITH ORDINALITY p(workspace_owner_id, user_id, organization_id, n) \
+             {} {} {} ORDER BY p.n",
+            lookup(qschema, "users", "wo", "p.workspace_owner_id"),
+            lookup(qschema, "users", "u", "p.user_id"),
+            lookup(qschema, "organizations", "o", "p.organization_id")
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -128,17 +145,31 @@ mod tests {
 
     #[test]
     fn pages_count_first_and_order_by_time_then_id() {
-        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 2000 }, &|_| true);
+        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 2000 });
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2) capped), page AS (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.user_id = $1 AND (SELECT n FROM matched) > 0"), "{}", p.sql);
         assert!(p.sql.contains(r#"ORDER BY audit_logs."time" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4"#));
         assert_eq!(&p.params[1..], &[Param::Int(2001), Param::Int(25), Param::Int(50)]);
-        // Optional tables are looked up only when present.
-        assert!(p.sql.contains("public.chats x"));
-        let without = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0 }, &|t| t != "chats");
-        assert!(!without.sql.contains("public.chats"));
-        assert!(without.sql.contains("MATERIALIZED (SELECT count(*) FROM public.audit_logs WHERE"));
-        let c = page(Log::Connection, "public", f(), Page { limit: 1, offset: 0, count_cap: 5 }, &|_| true);
+        // The page reads the log table only.
+        assert_eq!(p.sql.matches("public.").count(), 2, "{}", p.sql);
+        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0 });
+        assert!(exact.sql.contains("MATERIALIZED (SELECT count(*) FROM public.audit_logs WHERE"));
+        let c = page(Log::Connection, "public", f(), Page { limit: 1, offset: 0, count_cap: 5 });
         assert!(c.sql.contains("ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC"));
-        assert!(c.sql.ends_with("ORDER BY x.connect_time DESC, x.id DESC"), "{}", c.sql);
+        assert!(c.sql.ends_with("ORDER BY p.connect_time DESC, p.id DESC"), "{}", c.sql);
+    }
+
+    #[test]
+    fn details_probe_by_key_in_page_order() {
+        let d = details(Log::Audit, "public", &|_| true);
+        assert!(d.starts_with("SELECT u.id IS NOT NULL, "), "{d}");
+        assert!(d.contains("FROM unnest($1, $2, $3, $4, $5, $6, $7, $8) WITH ORDINALITY p(user_id, organization_id, resource_id, resource_type, resource_target, workspace_name, build_number, workspace_owner, n)"), "{d}");
+        assert!(d.ends_with("ORDER BY p.n"));
+        assert!(!d.contains("$9"));
+        // Optional tables are looked up only when present.
+        assert!(d.contains("public.chats x"));
+        assert!(!details(Log::Audit, "public", &|t| t != "chats").contains("public.chats"));
+        let c = details(Log::Connection, "public", &|_| true);
+        assert!(c.contains("FROM unnest($1, $2, $3) WITH ORDINALITY p(workspace_owner_id, user_id, organization_id, n)"), "{c}");
+        assert!(!c.contains("$4") && !c.contains("chats"));
     }
 }

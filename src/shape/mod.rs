@@ -91,6 +91,27 @@ pub fn additional_fields(a: &Value) -> Value {
     }
 }
 
+/// The `additional_fields` values Coder's links read (`keys`, lower case), as Go's `json.Unmarshal` into
+/// `audit.AdditionalFields` leaves them on Coder's side: keys match case-insensitively and are decoded in
+/// jsonb's key order (shorter first, then bytewise), so a later match wins; a null or non-string value leaves
+/// the field as it was; a `workspace_id` string that is not a uuid stops the decode there. Missing → "".
+pub fn link_fields<const N: usize>(a: &Value, keys: [&str; N]) -> [String; N] {
+    let mut out: [String; N] = std::array::from_fn(|_| String::new());
+    let Value::Object(m) = a else { return out };
+    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+    entries.sort_by(|x, y| x.0.len().cmp(&y.0.len()).then_with(|| x.0.as_bytes().cmp(y.0.as_bytes())));
+    for (k, v) in entries {
+        let k = k.to_ascii_lowercase();
+        if k == "workspace_id" && v.as_str().is_some_and(|s| !go_uuid_parses(s)) {
+            break;
+        }
+        if let (Some(i), Some(s)) = (keys.iter().position(|&key| key == k), v.as_str()) {
+            out[i] = s.to_string();
+        }
+    }
+    out
+}
+
 /// Coder's `AuditAction.Friendly()`.
 fn friendly_action(action: &str) -> &'static str {
     match action {
@@ -388,6 +409,25 @@ mod tests {
         assert_eq!(go_ip("::0.2.0.3"), "::2:3");
         assert_eq!(go_ip("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
         assert_eq!(go_ip("10.1.2.3"), "10.1.2.3");
+    }
+
+    #[test]
+    fn link_fields_decode_as_go_does() {
+        let keys = ["workspace_name", "build_number", "workspace_owner"];
+        let f = |v: Value| link_fields(&v, keys);
+        assert_eq!(f(json!({"workspace_name": "ws", "build_number": "7"})), ["ws", "7", ""]);
+        // Not an object, null, or another type: nothing (or the field is left as it was).
+        assert_eq!(f(json!(["ws"])), ["", "", ""]);
+        assert_eq!(f(json!({"workspace_name": 3, "build_number": null, "workspace_owner": "o"})), ["", "", "o"]);
+        // Case-insensitive keys; of two matches, the later in jsonb's order (length, then bytes) wins.
+        assert_eq!(f(json!({"Workspace_Name": "a"})), ["a", "", ""]);
+        assert_eq!(f(json!({"WORKSPACE_NAME": "upper", "workspace_name": "lower"})), ["lower", "", ""]);
+        assert_eq!(f(json!({"workspace_name": "x", "WORKSPACE_NAME": 1})), ["x", "", ""]);
+        // A workspace_id that is not a uuid stops the decode: later keys (jsonb order) stay empty.
+        let bad = json!({"build_number": "7", "workspace_id": "nope", "workspace_name": "ws"});
+        assert_eq!(f(bad), ["", "7", ""]);
+        let good = json!({"build_number": "7", "workspace_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "workspace_name": "ws"});
+        assert_eq!(f(good), ["ws", "7", ""]);
     }
 
     #[test]

@@ -131,6 +131,41 @@ SELECT audit_ext.count_connection_logs('status:completed') AS completed,
        audit_ext.count_connection_logs('', '0b000000-0000-4000-8000-000000000003') AS org_auditor,
        audit_ext.count_connection_logs('', '0b000000-0000-4000-8000-000000000001', 0, '{workspace:read}') AS owner_token_without_scope;
 
+-- Links read additional_fields as Go's json.Unmarshal into audit.AdditionalFields does: keys match
+-- case-insensitively (of two matches, the later in jsonb's key order wins), and a workspace_id that is not a
+-- uuid stops the decode, so later keys (workspace_name) stay empty and the build link is dropped.
+INSERT INTO audit_logs (id, "time", user_id, organization_id, ip, resource_type, resource_id, resource_target,
+                        action, diff, status_code, additional_fields, request_id, resource_icon) VALUES
+  ('a0000000-0000-4000-8000-000000000011', '2026-03-01 00:00:03+00', '0b000000-0000-4000-8000-000000000001',
+   '0a000000-0000-4000-8000-000000000001', '10.0.0.1', 'workspace_build', '0e000000-0000-4000-8000-000000000001',
+   'dev', 'start', '{}', 200, '{"Workspace_Name": "dev", "BUILD_NUMBER": "7"}', 'c0000000-0000-4000-8000-000000000011', ''),
+  ('a0000000-0000-4000-8000-000000000012', '2026-03-01 00:00:02+00', '0b000000-0000-4000-8000-000000000001',
+   '0a000000-0000-4000-8000-000000000001', '10.0.0.1', 'workspace_build', '0e000000-0000-4000-8000-000000000001',
+   'dev', 'start', '{}', 200, '{"WORKSPACE_NAME": "upper", "workspace_name": "lower", "build_number": "8"}',
+   'c0000000-0000-4000-8000-000000000012', ''),
+  ('a0000000-0000-4000-8000-000000000013', '2026-03-01 00:00:01+00', '0b000000-0000-4000-8000-000000000001',
+   '0a000000-0000-4000-8000-000000000001', '10.0.0.1', 'workspace_build', '0e000000-0000-4000-8000-000000000001',
+   'dev', 'start', '{}', 200, '{"workspace_name": "dev", "build_number": "9", "workspace_id": "not-a-uuid"}',
+   'c0000000-0000-4000-8000-000000000013', '');
+SELECT e->>'id' AS id, e->>'resource_link' AS resource_link, e->'additional_fields' AS additional_fields
+  FROM jsonb_array_elements(audit_ext.audit_logs('date_to:2026-03-01', NULL)->'audit_logs') e;
+
+-- The per-row look-ups are kept statements (planned once per session, run with a generic plan): the
+-- caller's plan_cache_mode is untouched, also when a kept statement fails, and DDL on a table they read is
+-- picked up by the next call (a renamed column fails cleanly, an added one is ignored).
+SET plan_cache_mode = force_custom_plan;
+SELECT jsonb_array_length(audit_ext.audit_logs('', NULL, 3)->'audit_logs') AS page_rows,
+       current_setting('plan_cache_mode') AS plan_cache_mode;
+ALTER TABLE organizations RENAME COLUMN icon TO icon_renamed;
+SELECT audit_ext.audit_logs('', NULL, 1);
+SELECT current_setting('plan_cache_mode') AS after_an_error;
+RESET plan_cache_mode;
+ALTER TABLE organizations RENAME COLUMN icon_renamed TO icon;
+ALTER TABLE users ADD COLUMN audit_ext_probe int;
+SELECT e->>'id' AS id, e->'organization'->>'icon' AS org_icon, e->'user'->>'username' AS username
+  FROM jsonb_array_elements(audit_ext.audit_logs('', NULL, 2)->'audit_logs') e;
+ALTER TABLE users DROP COLUMN audit_ext_probe;
+
 -- Read-only all the way: the functions run in a READ ONLY transaction and take no transaction id (so a
 -- hot standby can serve them).
 BEGIN READ ONLY;
