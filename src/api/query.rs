@@ -128,7 +128,11 @@ fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offse
     let page = Page { limit: page_size(limit), offset: offset(offset_), count_cap: count_cap(cap) };
     let qschema = qschema();
     let catalog = LiveCatalog::new();
-    let stmt = query::page(log, &qschema, caller.compile(log, q, &qschema), page);
+    let mut filter = caller.compile(log, q, &qschema);
+    if filter.orgs.is_some() && !catalog.walks_by_organization(log) {
+        filter.orgs = None;
+    }
+    let stmt = query::page(log, &qschema, filter, page);
     let details = query::details(log, &qschema, &|t| catalog.has_table(t));
     Jsonb::from(&crate::exec::page::run(log, &stmt.sql, &spi::bind(&stmt.params, &catalog), &details, page.count_cap))
 }

@@ -48,6 +48,19 @@ impl LiveCatalog {
         unsafe { pg_sys::get_relname_relid(rel.as_ptr(), nsp) != pg_sys::InvalidOid }
     }
 
+    /// Whether `log`'s table has a valid index that starts with `(organization_id, <time column>)`, which lets
+    /// a page walk each readable organization's rows in time order (`plan::query::page`); without one, a
+    /// single walk of the time index serves several organizations better.
+    pub fn walks_by_organization(&self, log: crate::dsl::Log) -> bool {
+        const SQL: &str = "SELECT EXISTS (SELECT FROM pg_index i \
+             JOIN pg_attribute a0 ON a0.attrelid = i.indrelid AND a0.attnum = i.indkey[0] \
+             JOIN pg_attribute a1 ON a1.attrelid = i.indrelid AND a1.attnum = i.indkey[1] \
+             WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indnkeyatts >= 2 \
+               AND a0.attname = 'organization_id' AND a1.attname = $2)";
+        let table = format!("{}.{}", quote_identifier(&self.schema), crate::plan::table(log));
+        super::spi::one_kept::<bool>(SQL, &[table.into(), crate::plan::time_attname(log).into()]).unwrap_or(false)
+    }
+
     /// The enum type's oid and the oid of its value `label` (an enum datum), if both exist.
     pub fn enum_value(&self, type_name: &str, label: &str) -> Option<(pg_sys::Oid, pg_sys::Oid)> {
         // Labels are `name`s: at most NAMEDATALEN - 1 bytes, no NUL.

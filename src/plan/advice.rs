@@ -14,6 +14,8 @@ pub struct Advice {
 pub const ADVICE: &[Advice] = &[
     Advice { table: "audit_logs", name: "audit_ext_audit_logs_org_time", columns: "organization_id, \"time\" DESC", predicate: None,
              serves: "organization-scoped readers (admins, auditors, custom roles) and organization: — newest first within the organizations" },
+    Advice { table: "audit_logs", name: "audit_ext_audit_logs_org_action_time", columns: "organization_id, action, \"time\" DESC", predicate: None,
+             serves: "organization-scoped readers with action: — their capped count and their newest rows" },
     Advice { table: "audit_logs", name: "audit_ext_audit_logs_user_time", columns: "user_id, \"time\" DESC", predicate: None,
              serves: "username:, email:, user_id: — newest first for one user" },
     Advice { table: "audit_logs", name: "audit_ext_audit_logs_type_action_time", columns: "resource_type, action, \"time\" DESC", predicate: None,

@@ -30,11 +30,28 @@ pub enum Param {
 }
 
 /// A boolean SQL expression with `$1 … $n` placeholders and their values.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fragment {
     pub sql: String,
     pub params: Vec<Param>,
+    /// When RBAC limits the rows to 2 to `MAX_ORG_WALKS` organizations, so that a page can walk each
+    /// organization's rows in time order and merge them (`query::page`).
+    pub orgs: Option<OrgWalks>,
 }
+
+/// The organizations of `Fragment::orgs`: the placeholder number of the `uuid[]` holding them, how many there
+/// are, and the fragment's SQL without its `organization_id = ANY (…)` conjunct (which a walk replaces by
+/// its own organization; keeping both would make PostgreSQL count the restriction twice and misjudge plans).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgWalks {
+    pub param: usize,
+    pub count: usize,
+    pub rest: String,
+}
+
+/// The most organizations a page walks one by one; an actor who may read more is served by one walk that
+/// checks `organization_id = ANY (…)`.
+pub const MAX_ORG_WALKS: usize = 8;
 
 /// Name resolution, answered by the database (or by a fixed table in unit tests).
 pub trait Resolver {
@@ -78,6 +95,14 @@ pub fn scopes_grant_read(scopes: &[String], log: Log) -> bool {
     })
 }
 
+/// The log's time column (unquoted): pages are newest first.
+pub fn time_attname(log: Log) -> &'static str {
+    match log {
+        Log::Audit => "time",
+        Log::Connection => "connect_time",
+    }
+}
+
 pub fn table(log: Log) -> &'static str {
     match log {
         Log::Audit => "audit_logs",
@@ -111,7 +136,7 @@ impl Builder<'_> {
 }
 
 /// A fixed column name, double-quoted where it is a keyword.
-fn ident(c: &str) -> String {
+pub(crate) fn ident(c: &str) -> String {
     match c {
         "time" | "type" => format!("\"{c}\""),
         _ => c.to_string(),
@@ -129,6 +154,7 @@ pub fn compile(
 ) -> Result<Fragment, Vec<Validation>> {
     let mut b = Builder { qschema, table: table(filter.log), parts: Vec::new(), params: Vec::new() };
     let mut errors = Vec::new();
+    let mut orgs = None;
     for term in &filter.terms {
         let key = term.key;
         let part = match (key.pred, &term.value) {
@@ -173,9 +199,18 @@ pub fn compile(
         Access::All => {}
         Access::Organizations(ids) if ids.is_empty() => b.parts.push("false".into()),
         Access::Organizations(ids) => {
-            let p = b.bind(Param::UuidArray(ids.clone()));
             let c = b.col("organization_id");
-            b.parts.push(format!("{c} = ANY ({p})"));
+            if let [one] = ids.as_slice() {
+                let p = b.bind(Param::Uuid(*one));
+                b.parts.push(format!("{c} = {p}"));
+            } else {
+                let rest = if b.parts.is_empty() { "true".to_string() } else { b.parts.join(" AND ") };
+                let p = b.bind(Param::UuidArray(ids.clone()));
+                b.parts.push(format!("{c} = ANY ({p})"));
+                if ids.len() <= MAX_ORG_WALKS {
+                    orgs = Some(OrgWalks { param: b.params.len(), count: ids.len(), rest });
+                }
+            }
         }
     }
     if !errors.is_empty() {
@@ -183,7 +218,7 @@ pub fn compile(
     }
     // Every part is a conjunction or fully parenthesized (build_reason), so AND-joining needs no parentheses.
     let sql = if b.parts.is_empty() { "true".to_string() } else { b.parts.join(" AND ") };
-    Ok(Fragment { sql, params: b.params })
+    Ok(Fragment { sql, params: b.params, orgs })
 }
 
 /// Coder's build_reason: the reason of the build a `workspace_build` row names, or of build 1 of the
@@ -252,7 +287,7 @@ pub(crate) mod tests {
 
     #[test]
     fn only_the_predicates_in_use() {
-        assert_eq!(frag(""), Fragment { sql: "true".into(), params: vec![] });
+        assert_eq!(frag(""), Fragment { sql: "true".into(), ..Default::default() });
         let f = frag("resource_id:6b8f2c3a-1111-4222-8333-444455556666");
         assert_eq!(f.sql, "audit_logs.resource_id = $1");
         assert_eq!(f.params, vec![Param::Uuid(Uuid::parse_str("6b8f2c3a-1111-4222-8333-444455556666").unwrap())]);
@@ -315,12 +350,20 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn rbac_is_a_native_uuid_array() {
+    fn rbac_is_a_native_uuid_or_uuid_array() {
         let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
         let filter = audit("action:delete").unwrap();
+        // One organization: an equality, which an (organization_id, time) index walks in time order.
         let f = compile(&filter, &Access::Organizations(vec![org]), None, "public", &FixedResolver).unwrap();
+        assert_eq!(f.sql, "audit_logs.action = $1 AND audit_logs.organization_id = $2");
+        assert_eq!((f.params[1].clone(), f.orgs), (Param::Uuid(org), None));
+        // A few: an array, and pages walk each one (orgs); many: the array alone.
+        let f = compile(&filter, &Access::Organizations(vec![org; 2]), None, "public", &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND audit_logs.organization_id = ANY ($2)");
-        assert_eq!(f.params[1], Param::UuidArray(vec![org]));
+        assert_eq!(f.params[1], Param::UuidArray(vec![org; 2]));
+        assert_eq!(f.orgs, Some(OrgWalks { param: 2, count: 2, rest: "audit_logs.action = $1".into() }));
+        let many = Access::Organizations(vec![org; MAX_ORG_WALKS + 1]);
+        assert_eq!(compile(&filter, &many, None, "public", &FixedResolver).unwrap().orgs, None);
         let f = compile(&filter, &Access::Organizations(vec![]), None, "public", &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND false");
     }

@@ -34,12 +34,9 @@ pub struct Page {
     pub count_cap: i32,
 }
 
-/// The log's time column: pages are newest first, `id` breaking ties.
-fn time_column(log: Log) -> &'static str {
-    match log {
-        Log::Audit => "\"time\"",
-        Log::Connection => "connect_time",
-    }
+/// The log's time column, quoted for SQL text.
+fn time_column(log: Log) -> String {
+    super::ident(super::time_attname(log))
 }
 
 /// The row of `table` whose id is `key`, as `alias` (all NULL when there is none). Written as a LATERAL
@@ -70,18 +67,39 @@ fn row_columns(log: Log) -> &'static str {
 /// page's rows. One row per page row (newest first, `id` breaking ties) with the count in column 1, or a
 /// single row with the count and NULLs when the page is empty. It reads the log table only; `details` adds
 /// the rest for the page's rows.
+///
+/// When RBAC limits the rows to a few organizations (`Fragment::orgs`), the page walks each organization's
+/// rows newest first (an index on `(organization_id, time)` serves each walk in order) and merges them:
+/// PostgreSQL cannot walk `organization_id = ANY (…)` in time order, and would otherwise sort every match.
 pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
     let t = table(log);
     let time = time_column(log);
     let w = filter.sql.clone();
+    let orgs = filter.orgs.clone();
     let mut f = count(log, qschema, filter, page.count_cap);
     let counted = std::mem::take(&mut f.sql);
     let (limit, offset) = (f.bind(Param::Int(page.limit.into())), f.bind(Param::Int(page.offset.into())));
+    let order = format!("ORDER BY {t}.{time} DESC, {t}.id DESC");
+    let rows = match orgs {
+        Some(super::OrgWalks { param: k, count: n, rest }) => {
+            let first = f.bind(Param::Int(i64::from(page.limit) + i64::from(page.offset)));
+            let walks: Vec<String> = (1..=n)
+                .map(|i| {
+                    format!(
+                        "(SELECT {t}.* FROM {qschema}.{t} WHERE {rest} AND {t}.organization_id = (${k})[{i}] \
+                         AND (SELECT n FROM matched) > 0 {order} LIMIT {first})"
+                    )
+                })
+                .collect();
+            format!("SELECT {t}.* FROM ({}) {t} {order} LIMIT {limit} OFFSET {offset}", walks.join(" UNION ALL "))
+        }
+        None => format!(
+            "SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND (SELECT n FROM matched) > 0 {order} LIMIT {limit} OFFSET {offset}"
+        ),
+    };
     let columns = row_columns(log);
     f.sql = format!(
-        "WITH matched(n) AS MATERIALIZED ({counted}), \
-         page AS (SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND (SELECT n FROM matched) > 0 \
-                  ORDER BY {t}.{time} DESC, {t}.id DESC LIMIT {limit} OFFSET {offset}) \
+        "WITH matched(n) AS MATERIALIZED ({counted}), page AS ({rows}) \
          SELECT m.n, {columns} FROM matched m LEFT JOIN page p ON true ORDER BY p.{time} DESC, p.id DESC"
     );
     f
@@ -129,7 +147,7 @@ mod tests {
     use super::*;
 
     fn f() -> Fragment {
-        Fragment { sql: "audit_logs.user_id = $1".into(), params: vec![Param::Text("x".into())] }
+        Fragment { sql: "audit_logs.user_id = $1".into(), params: vec![Param::Text("x".into())], orgs: None }
     }
 
     #[test]
@@ -156,6 +174,22 @@ mod tests {
         let c = page(Log::Connection, "public", f(), Page { limit: 1, offset: 0, count_cap: 5 });
         assert!(c.sql.contains("ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC"));
         assert!(c.sql.ends_with("ORDER BY p.connect_time DESC, p.id DESC"), "{}", c.sql);
+    }
+
+    #[test]
+    fn organization_scoped_pages_merge_one_walk_per_organization() {
+        let orgs = Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() });
+        let two = Fragment { sql: "audit_logs.organization_id = ANY ($1)".into(), params: vec![Param::UuidArray(vec![])], orgs };
+        let p = page(Log::Audit, "public", two, Page { limit: 10, offset: 5, count_cap: 2000 });
+        for i in 1..=2 {
+            assert!(p.sql.contains(&format!(
+                "(SELECT audit_logs.* FROM public.audit_logs WHERE true AND audit_logs.organization_id = ($1)[{i}] AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $5)"
+            )), "{}", p.sql);
+        }
+        assert!(!p.sql.contains("($1)[3]"));
+        assert!(p.sql.contains(") audit_logs ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)"), "{}", p.sql);
+        // Each walk stops after limit + offset rows.
+        assert_eq!(p.params[4], Param::Int(15));
     }
 
     #[test]
