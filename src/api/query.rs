@@ -1,6 +1,6 @@
 //! The query functions: capped counts, Coder-shaped JSON pages and psql-friendly tables, for audit and
 //! connection logs. Each call parses and compiles the filter (raising 22023 with Coder's validations),
-//! applies RBAC and API-key scopes, and runs one read-only statement.
+//! applies RBAC and API-key scopes, and runs one read-only statement (a page: plus its details statement).
 
 use crate::api::dsl::{parse_or_raise, raise};
 use crate::dsl::{Log, ParseError};

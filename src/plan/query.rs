@@ -1,5 +1,6 @@
-//! Stage 3: a compiled filter → the statements audit_ext runs. Each is one read-only statement whose
-//! WHERE clause is the filter fragment (only the predicates in use, values bound as parameters).
+//! Stage 3: a compiled filter → the statements audit_ext runs: the count, or the count and the page's rows, as
+//! one read-only statement whose WHERE clause is the filter fragment (only the predicates in use, values bound as
+//! parameters); for a page, then the details statement that looks up what Coder joins to the page's rows.
 
 use super::{table, Fragment, Param};
 use crate::dsl::Log;
