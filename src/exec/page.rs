@@ -140,27 +140,28 @@ fn connection_details(rows: &mut [ConnectionRow], sql: &str) {
 /// Runs the page statement of `log` (`plan::query::page`), then, for a page with rows, its details
 /// statement, and returns Coder's response object: `{"<log>_logs": [...], "count": n, "count_cap": cap}`.
 pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &str, count_cap: i32) -> Value {
-    let elements: Vec<Value>;
-    let count = match log {
-        Log::Audit => {
-            let (count, mut rows) = rows(sql, args, audit_row);
-            if !rows.is_empty() {
-                audit_details(&mut rows, details);
-            }
-            elements = rows.iter().map(shape::audit_log).collect();
-            count
-        }
-        Log::Connection => {
-            let (count, mut rows) = rows(sql, args, connection_row);
-            if !rows.is_empty() {
-                connection_details(&mut rows, details);
-            }
-            elements = rows.iter().map(shape::connection_log).collect();
-            count
-        }
+    let (count, elements) = match log {
+        Log::Audit => page(sql, args, details, audit_row, audit_details, shape::audit_log),
+        Log::Connection => page(sql, args, details, connection_row, connection_details, shape::connection_log),
     };
     let key = format!("{}_logs", log.name());
     json!({ key: elements, "count": count, "count_cap": count_cap })
+}
+
+/// One log's page: its rows, their details (when there are rows), their JSON.
+fn page<T>(
+    sql: &str,
+    args: &[DatumWithOid],
+    details_sql: &str,
+    read: fn(&SpiHeapTupleData) -> SpiResult<T>,
+    details: fn(&mut [T], &str),
+    shape: fn(&T) -> Value,
+) -> (i64, Vec<Value>) {
+    let (count, mut rows) = rows(sql, args, read);
+    if !rows.is_empty() {
+        details(&mut rows, details_sql);
+    }
+    (count, rows.iter().map(shape).collect())
 }
 
 /// The count (column 1) and the page's rows read by `read`; the empty page is a single row with NULLs.
