@@ -14,16 +14,6 @@ pub struct Jsonb(pg_sys::Datum);
 
 impl_sql_translatable!(Jsonb, "jsonb");
 
-impl IntoDatum for Jsonb {
-    fn into_datum(self) -> Option<pg_sys::Datum> {
-        Some(self.0)
-    }
-
-    fn type_oid() -> pg_sys::Oid {
-        pg_sys::JSONBOID
-    }
-}
-
 // SAFETY: the datum is a finished jsonb varlena in the function's memory context, returned as is.
 unsafe impl pgrx::callconv::BoxRet for Jsonb {
     unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {

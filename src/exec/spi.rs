@@ -118,12 +118,16 @@ fn generic_plans<T>(run: impl FnOnce() -> T) -> T {
 
 /// The first column of the first row, or `None` when there is no row or it is NULL.
 pub fn one<T: FromDatum + IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
-    select(sql, args, |t| if t.is_empty() { Ok(None) } else { t.first().get_one::<T>() })
+    select(sql, args, first)
 }
 
 /// `one` for a kept statement.
 pub fn one_kept<T: FromDatum + IntoDatum>(sql: &str, args: &[DatumWithOid]) -> Option<T> {
-    select_kept(sql, args, |t| if t.is_empty() { Ok(None) } else { t.first().get_one::<T>() })
+    select_kept(sql, args, first)
+}
+
+fn first<T: FromDatum + IntoDatum>(t: SpiTupleTable) -> Result<Option<T>, SpiError> {
+    if t.is_empty() { Ok(None) } else { t.first().get_one::<T>() }
 }
 
 /// Runs one writing statement and returns how many rows it processed. Only the purge functions write.
