@@ -7,7 +7,7 @@ use crate::plan::lookups::LINK_FIELDS;
 use crate::shape::{self, AuditRow, ConnectionRow, Organization, UserRow};
 use pgrx::datum::{DatumWithOid, JsonB, Timestamp, TimestampWithTimeZone};
 use pgrx::spi::{SpiHeapTupleData, SpiResult};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 fn uuid(r: &SpiHeapTupleData, i: usize) -> SpiResult<Option<uuid::Uuid>> {
     Ok(r.get::<pgrx::Uuid>(i)?.map(to_uuid))
@@ -144,8 +144,12 @@ pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &str, count_cap:
         Log::Audit => page(sql, args, details, audit_row, audit_details, shape::audit_log),
         Log::Connection => page(sql, args, details, connection_row, connection_details, shape::connection_log),
     };
-    let key = format!("{}_logs", log.name());
-    json!({ key: elements, "count": count, "count_cap": count_cap })
+    // Built by hand: `json!` would copy the elements (it serializes a `Value` argument into a new one).
+    let mut response = serde_json::Map::new();
+    response.insert(format!("{}_logs", log.name()), Value::Array(elements));
+    response.insert("count".into(), count.into());
+    response.insert("count_cap".into(), count_cap.into());
+    Value::Object(response)
 }
 
 /// One log's page: its rows, their details (when there are rows), their JSON.

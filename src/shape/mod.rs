@@ -371,12 +371,12 @@ pub fn connection_log(r: &ConnectionRow) -> Value {
     m.insert("type".into(), json!(r.kind));
     match r.kind.as_str() {
         "workspace_app" | "port_forwarding" | "tunnel" => {
-            let user = r.user_id.map_or(Value::Null, |id| user(id, &r.user));
-            m.insert(
-                "web_info".into(),
-                json!({"user_agent": r.user_agent.clone().unwrap_or_default(), "user": user,
-                       "slug_or_port": r.slug_or_port.clone().unwrap_or_default(), "status_code": r.code.unwrap_or(0)}),
-            );
+            let mut w = Map::new();
+            w.insert("user_agent".into(), json!(r.user_agent.clone().unwrap_or_default()));
+            w.insert("user".into(), r.user_id.map_or(Value::Null, |id| user(id, &r.user)));
+            w.insert("slug_or_port".into(), json!(r.slug_or_port.clone().unwrap_or_default()));
+            w.insert("status_code".into(), json!(r.code.unwrap_or(0)));
+            m.insert("web_info".into(), Value::Object(w));
         }
         "ssh" | "vscode" | "jetbrains" | "reconnecting_pty" => {
             let mut s = Map::new();
