@@ -15,7 +15,7 @@ fn index_advice() -> SetOfIterator<'static, String> {
     let missing: Vec<String> = ADVICE
         .iter()
         .filter(|a| {
-            let args = [a.table.into(), a.columns.into(), schema.clone().into(), a.predicate.into()];
+            let args = [a.table.into(), a.columns.into(), schema.clone().into(), a.predicate.map(|(_, printed)| printed).into()];
             !spi::one::<bool>(HAS_EQUIVALENT, &args).unwrap_or(false)
         })
         .map(|a| statement(a, &qschema))

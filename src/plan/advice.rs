@@ -6,8 +6,9 @@ pub struct Advice {
     pub name: &'static str,
     /// The column list exactly as `pg_get_indexdef` prints it (used to recognise an equivalent index).
     pub columns: &'static str,
-    /// A partial index's predicate as `pg_get_indexdef` prints it.
-    pub predicate: Option<&'static str>,
+    /// A partial index's predicate: as written in the statement (no type names, so it needs no schema), and
+    /// as `pg_get_indexdef` prints it, a `LIKE` pattern (`%` where a type may be schema-qualified).
+    pub predicate: Option<(&'static str, &'static str)>,
     pub serves: &'static str,
 }
 
@@ -34,17 +35,21 @@ pub const ADVICE: &[Advice] = &[
              serves: "username:, user_id:, user_email: (web connections)" },
     Advice { table: "connection_logs", name: "audit_ext_connection_logs_type_time", columns: "type, connect_time DESC", predicate: None,
              serves: "type:" },
-    Advice { table: "connection_logs", name: "audit_ext_connection_logs_ongoing_time", columns: "connect_time DESC", predicate: Some("(disconnect_time IS NULL)"),
-             serves: "status:ongoing" },
+    Advice { table: "connection_logs", name: "audit_ext_connection_logs_org_type_time", columns: "organization_id, type, connect_time DESC", predicate: None,
+             serves: "organization-scoped readers with type: — their capped count and their newest rows" },
+    Advice { table: "connection_logs", name: "audit_ext_connection_logs_ongoing", columns: "connect_time DESC",
+             predicate: Some(("disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding')",
+                              "((disconnect_time IS NULL) AND (type <> ALL (ARRAY['workspace_app'::%connection_type, 'port_forwarding'::%connection_type])))")),
+             serves: "status:ongoing (exactly its rows: so its count reads the index alone)" },
     Advice { table: "users", name: "audit_ext_users_lower_email", columns: "lower(email)", predicate: None,
              serves: "email:, user_email:, workspace_owner_email: (Coder's lower(email) index skips deleted users, whose events email: still finds)" },
-    Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_ai_task", columns: "workspace_id", predicate: Some("has_ai_task"),
+    Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_ai_task", columns: "workspace_id", predicate: Some(("has_ai_task", "has_ai_task")),
              serves: "get_user_ai_seat_states, user_ai_seats, count_ai_seat_users (Coder has no index on has_ai_task)" },
 ];
 
 /// The statement for one advice, with a comment saying what it serves; `qschema` is quoted.
 pub fn statement(a: &Advice, qschema: &str) -> String {
-    let predicate = a.predicate.map(|p| format!(" WHERE {p}")).unwrap_or_default();
+    let predicate = a.predicate.map(|(p, _)| format!(" WHERE {p}")).unwrap_or_default();
     format!(
         "-- serves {}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {qschema}.{} ({}){predicate}",
         a.serves, a.name, a.table, a.columns

@@ -11,7 +11,15 @@ CREATE INDEX my_org_time ON adv.audit_logs (organization_id, "time" DESC);
 SELECT count(*) AS advised FROM audit_ext.index_advice();
 SELECT audit_ext.index_advice() \gexec
 SELECT count(*) AS advised_after_gexec FROM audit_ext.index_advice();
-SELECT indexrelid::regclass AS index, indisvalid FROM pg_index WHERE indexrelid::regclass::text LIKE 'adv.audit_ext%' ORDER BY 1::text;
+SELECT indexrelid::regclass AS index, indisvalid FROM pg_index WHERE indexrelid::regclass::text LIKE 'audit\_ext%' ORDER BY indexrelid::regclass::text;
+-- The planner proves status:ongoing's predicate implies the partial index's (its count reads the index alone),
+-- and uses the (organization_id, type, time) index for an organization reader's type:.
+SET enable_seqscan = off; SET enable_bitmapscan = off;
+SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM connection_logs WHERE %s',
+              audit_ext.connection_predicate('status:ongoing')) \gexec
+SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM connection_logs WHERE %s AND organization_id = %L',
+              audit_ext.connection_predicate('type:ssh'), md5('org1')::uuid) \gexec
+RESET enable_seqscan; RESET enable_bitmapscan;
 
 RESET audit_ext.coder_schema;
 RESET search_path;
