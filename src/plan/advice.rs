@@ -4,7 +4,8 @@
 pub struct Advice {
     pub table: &'static str,
     pub name: &'static str,
-    /// The column list exactly as `pg_get_indexdef` prints it (used to recognise an equivalent index).
+    /// The column list exactly as `pg_get_indexdef` prints it (used to recognise an equivalent index); an
+    /// `INCLUDE` list is written inside it, as `a, b) INCLUDE (c, d`.
     pub columns: &'static str,
     /// A partial index's predicate: as written in the statement (no type names, so it needs no schema), and
     /// as `pg_get_indexdef` prints it, a `LIKE` pattern (`%` where a type may be schema-qualified).
@@ -43,6 +44,8 @@ pub const ADVICE: &[Advice] = &[
              serves: "status:ongoing (exactly its rows: so its count reads the index alone)" },
     Advice { table: "users", name: "audit_ext_users_lower_email", columns: "lower(email)", predicate: None,
              serves: "email:, user_email:, workspace_owner_email: (Coder's lower(email) index skips deleted users, whose events email: still finds)" },
+    Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_reason", columns: "reason, build_number) INCLUDE (id, workspace_id", predicate: None,
+             serves: "build_reason: — the reason's builds read from the index alone (Coder has no index on reason)" },
     Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_ai_task", columns: "workspace_id", predicate: Some(("has_ai_task", "has_ai_task")),
              serves: "get_user_ai_seat_states, user_ai_seats, count_ai_seat_users (Coder has no index on has_ai_task)" },
 ];

@@ -222,14 +222,17 @@ pub fn compile(
 }
 
 /// Coder's build_reason: the reason of the build a `workspace_build` row names, or of build 1 of the
-/// workspace a workspace `create` row names. Written as two EXISTS probes on unique indexes instead of
-/// Coder's three LEFT JOINs.
+/// workspace a workspace `create` row names. Written as two EXISTS probes instead of Coder's three LEFT JOINs.
+/// PostgreSQL runs the first as a hash of the reason's build ids (from the advised `(reason, build_number)`
+/// index); the second, for the rare workspace-create rows, stays a per-row probe of Coder's unique
+/// `(workspace_id, build_number)` index: its `OFFSET 0` keeps the planner from hashing it instead, which meant
+/// reading every workspace on each call.
 fn build_reason(b: &mut Builder, label: &str) -> String {
     let p = b.bind(Param::Enum { type_name: "build_reason", label: label.to_string() });
     format!(
         "(({rt} = {wb} AND EXISTS (SELECT 1 FROM {builds} wb WHERE wb.id = {rid} AND wb.reason = {p})) OR \
          ({rt} = {ws} AND {act} = {create} AND EXISTS (SELECT 1 FROM {builds} wb JOIN {workspaces} w ON w.id = wb.workspace_id \
-         WHERE wb.workspace_id = {rid} AND wb.build_number = 1 AND wb.reason = {p})))",
+         WHERE wb.workspace_id = {rid} AND wb.build_number = 1 AND wb.reason = {p} OFFSET 0)))",
         rt = b.col("resource_type"),
         rid = b.col("resource_id"),
         act = b.col("action"),
@@ -347,6 +350,8 @@ pub(crate) mod tests {
         let f = frag("build_reason:cli");
         assert!(f.sql.starts_with("((audit_logs.resource_type = 'workspace_build'::public.resource_type AND EXISTS (SELECT 1 FROM public.workspace_builds wb WHERE wb.id = audit_logs.resource_id AND wb.reason = $1)) OR"), "{}", f.sql);
         assert_eq!(f.params, vec![Param::Enum { type_name: "build_reason", label: "cli".into() }]);
+        // The workspace-create branch stays a per-row probe (OFFSET 0 keeps it from being hashed).
+        assert!(f.sql.ends_with("wb.build_number = 1 AND wb.reason = $1 OFFSET 0)))"), "{}", f.sql);
     }
 
     #[test]
