@@ -52,19 +52,15 @@ impl From<&Value> for Jsonb {
     }
 }
 
+// jsonb's layout constants, from PostgreSQL's `utils/jsonb.h` (through pgrx's bindings).
+use pg_sys::{
+    JB_FARRAY, JB_FOBJECT, JENTRY_HAS_OFF, JENTRY_ISBOOL_FALSE, JENTRY_ISBOOL_TRUE, JENTRY_ISCONTAINER,
+    JENTRY_ISNULL, JENTRY_ISNUMERIC, JENTRY_TYPEMASK,
+};
 const VARHDRSZ: usize = 4;
 /// `JENTRY_OFFLENMASK`: the largest length or offset an entry holds; the largest string, and container.
-const MAX_LEN: usize = 0x0FFF_FFFF;
-const JENTRY_HAS_OFF: u32 = 0x8000_0000;
-const JENTRY_TYPEMASK: u32 = 0x7000_0000;
-const JENTRY_ISNUMERIC: u32 = 0x1000_0000;
-const JENTRY_ISBOOL_FALSE: u32 = 0x2000_0000;
-const JENTRY_ISBOOL_TRUE: u32 = 0x3000_0000;
-const JENTRY_ISNULL: u32 = 0x4000_0000;
-const JENTRY_ISCONTAINER: u32 = 0x5000_0000;
-const JB_FOBJECT: u32 = 0x2000_0000;
-const JB_FARRAY: u32 = 0x4000_0000;
-const JB_OFFSET_STRIDE: usize = 32;
+const MAX_LEN: usize = pg_sys::JENTRY_OFFLENMASK as usize;
+const JB_OFFSET_STRIDE: usize = pg_sys::JB_OFFSET_STRIDE as usize;
 
 /// Pads `buf` with zeros to a 4-byte boundary (relative to the varlena's start); returns the padding.
 fn pad(buf: &mut Vec<u8>) -> usize {
