@@ -108,7 +108,7 @@ impl Resolver for FuzzResolver {
 const WORDS: &[&str] = &[
     // SQL
     "AND", "OR", "NOT", "IN", "IS", "NULL", "ANY", "EXISTS", "SELECT", "FROM", "WHERE", "JOIN", "ON", "true",
-    "false", "1",
+    "false", "1", "OFFSET", "0",
     // tables and aliases
     "audit_logs", "connection_logs", "workspace_builds", "workspaces", "wb", "w",
     // columns
