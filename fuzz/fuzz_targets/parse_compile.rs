@@ -108,7 +108,7 @@ impl Resolver for FuzzResolver {
 const WORDS: &[&str] = &[
     // SQL
     "AND", "OR", "NOT", "IN", "IS", "NULL", "ANY", "EXISTS", "SELECT", "FROM", "WHERE", "JOIN", "ON", "true",
-    "false", "1", "OFFSET", "0",
+    "false", "1", "OFFSET", "0", "LATERAL",
     // tables and aliases
     "audit_logs", "connection_logs", "workspace_builds", "workspaces", "wb", "w",
     // columns
@@ -232,6 +232,19 @@ fn check_fragment(frag: &Fragment, qschema: &str, q: &str) {
         fixed = fixed.replace(c, " ::");
     }
     assert_fixed_text(&fixed, q, "fragment");
+
+    // `build_reason:` alone: the count's FROM clauses are fixed text too, and bind only the fragment's parameters.
+    if let Some(builds) = &frag.builds {
+        for from in &builds.from {
+            let from = from.replace(qschema, "S");
+            let (bs, mut fixed) = placeholders(&from);
+            assert!(bs.iter().all(|p| (1..=n).contains(p)), "placeholder beyond {n} params for {q:?}: {from}");
+            for c in CONSTANTS {
+                fixed = fixed.replace(c, " ::");
+            }
+            assert_fixed_text(&fixed.replace("audit_logs.*", "audit_logs"), q, "builds");
+        }
+    }
 
     // Rendered: every parameter becomes exactly one literal (a build_reason label is used twice).
     let rendered = render(frag, qschema, &pg_quote);

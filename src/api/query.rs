@@ -242,6 +242,59 @@ mod tests {
     }
     const USER: fn(i32) -> String = |n| format!("md5('user{n}')::uuid");
 
+    /// `build_reason:` alone is counted from the reason's builds, and a page sorts its matches when they are
+    /// few (at most `FEW_BY_BUILDS`) or walks the log newest first when there are more: both against Coder's
+    /// own definition (its LEFT JOINs' COALESCE), with RBAC.
+    #[pg_test]
+    fn build_reason_alone_agrees_with_coders_joins_either_way() {
+        load_fixture(2500);
+        let coder = |reason: &str, rbac: &str| {
+            format!(
+                "FROM audit_logs a WHERE {rbac} AND COALESCE(\
+                   (SELECT wb.reason::text FROM workspace_builds wb WHERE a.resource_type = 'workspace_build' AND wb.id = a.resource_id), \
+                   (SELECT wb.reason::text FROM workspaces w JOIN workspace_builds wb ON wb.workspace_id = w.id AND wb.build_number = 1 \
+                    WHERE a.resource_type = 'workspace' AND a.action = 'create' AND w.id = a.resource_id)) = '{reason}'"
+            )
+        };
+        let check = |reason: &str, actor: &str, rbac: &str, few: bool| {
+            let from = coder(reason, rbac);
+            let total: i64 = one(&format!("SELECT count(*) {from}"));
+            assert_eq!(total <= i64::from(crate::plan::query::FEW_BY_BUILDS), few, "{reason}: {total} matches");
+            assert!(total > 0, "{reason}: no matches");
+            let q = format!("'build_reason:{reason}', {actor}");
+            assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_audit_logs({q}, 0)")), total, "{reason}: exact count");
+            assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_audit_logs({q}, 5)")), 6.min(total), "{reason}: capped count");
+            for (limit, offset, cap) in [(50, 0, 0), (50, 7, 2000), (3, 0, 1), (100, 0, 2000)] {
+                let want: Vec<String> = Spi::connect(|c| {
+                    c.select(&format!("SELECT a.id::text {from} ORDER BY a.\"time\" DESC, a.id DESC LIMIT {limit} OFFSET {offset}"), None, &[])
+                        .unwrap()
+                        .map(|r| r.get::<String>(1).unwrap().unwrap())
+                        .collect()
+                });
+                let p = page(&format!("{q}, {limit}, {offset}, {cap}"));
+                assert_eq!(ids(&p), want, "{reason} page {limit}/{offset}");
+                let counted = if cap == 0 { total } else { total.min(i64::from(cap) + 1) };
+                assert_eq!(p["count"], counted, "{reason} page count with cap {cap}");
+            }
+        };
+        check("cli", "NULL", "true", true);
+        check("cli", &USER(8), "a.organization_id = md5('org9')::uuid", true);
+        // Past FEW_BY_BUILDS matches: 2,100 more build rows of one `cli` build, interleaved in time with the others.
+        Spi::run(
+            "INSERT INTO audit_logs (id, \"time\", user_id, organization_id, ip, user_agent, resource_type, resource_id, \
+             resource_target, action, diff, status_code, additional_fields, request_id, resource_icon) \
+             SELECT md5('more cli' || g)::uuid, a.\"time\" - g * interval '7 minutes', a.user_id, a.organization_id, a.ip, \
+                    a.user_agent, 'workspace_build', b.id, a.resource_target, 'start', a.diff, a.status_code, \
+                    a.additional_fields, a.request_id, a.resource_icon \
+             FROM generate_series(1, 2100) g, (SELECT * FROM audit_logs ORDER BY \"time\" DESC LIMIT 1) a, \
+                  (SELECT id FROM workspace_builds WHERE reason = 'cli' ORDER BY id LIMIT 1) b",
+        )
+        .unwrap();
+        Spi::run("ANALYZE audit_logs").unwrap();
+        check("cli", "NULL", "true", false);
+        check("autostart", "NULL", "true", true);
+    }
+
     #[pg_test]
     fn counts_stop_after_cap_plus_one() {
         load_fixture(2500);

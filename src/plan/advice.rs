@@ -44,8 +44,8 @@ pub const ADVICE: &[Advice] = &[
              serves: "status:ongoing (exactly its rows: so its count reads the index alone)" },
     Advice { table: "users", name: "audit_ext_users_lower_email", columns: "lower(email)", predicate: None,
              serves: "email:, user_email:, workspace_owner_email: (Coder's lower(email) index skips deleted users, whose events email: still finds)" },
-    Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_reason", columns: "reason, build_number) INCLUDE (id, workspace_id", predicate: None,
-             serves: "build_reason: — the reason's builds read from the index alone (Coder has no index on reason)" },
+    Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_reason_id", columns: "reason, id) INCLUDE (workspace_id, build_number", predicate: None,
+             serves: "build_reason: — the reason's builds, and whether a build has the reason, read from the index alone (Coder has no index on reason)" },
     Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_ai_task", columns: "workspace_id", predicate: Some(("has_ai_task", "has_ai_task")),
              serves: "get_user_ai_seat_states, user_ai_seats, count_ai_seat_users (Coder has no index on has_ai_task)" },
 ];

@@ -37,6 +37,8 @@ pub struct Fragment {
     /// When RBAC limits the rows to 2 to `MAX_ORG_WALKS` organizations, so that a page can walk each
     /// organization's rows in time order and merge them (`query::page`).
     pub orgs: Option<OrgWalks>,
+    /// When the filter is `build_reason:` alone (RBAC aside): its matches reached from the reason's builds.
+    pub builds: Option<ByBuilds>,
 }
 
 /// The organizations of `Fragment::orgs`: the placeholder number of the `uuid[]` holding them, how many there
@@ -47,6 +49,25 @@ pub struct OrgWalks {
     pub param: usize,
     pub count: usize,
     pub rest: String,
+}
+
+/// The audit rows `build_reason:` matches, reached from the reason's builds instead of found by reading the
+/// log: each FROM clause (WHERE included) names its matching rows `audit_logs`, one way an audit row matches
+/// per clause (disjoint: a `workspace_build` row of one of the reason's builds; a workspace `create` row of a
+/// workspace whose first build has the reason), RBAC applied. Each audit look-up is a LATERAL subquery with
+/// `OFFSET 0`, so that it stays an index probe of `audit_logs.resource_id` per build: the capped count stops
+/// after `cap + 1` matches, having read only their builds (`query::count`), and a page whose matches are few
+/// is sorted from them (`query::page`), where walking the log in time order would read until the oldest match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ByBuilds {
+    pub from: [String; 2],
+}
+
+impl ByBuilds {
+    /// Both kinds of matching rows, as `SELECT{columns}` of each clause (`columns` empty or starting with a space).
+    pub fn union(&self, columns: &str) -> String {
+        format!("SELECT{columns} FROM {} UNION ALL SELECT{columns} FROM {}", self.from[0], self.from[1])
+    }
 }
 
 /// The most organizations a page walks one by one; an actor who may read more is served by one walk that
@@ -155,6 +176,9 @@ pub fn compile(
     let mut b = Builder { qschema, table: table(filter.log), parts: Vec::new(), params: Vec::new() };
     let mut errors = Vec::new();
     let mut orgs = None;
+    // `build_reason:` alone: counted from its builds, and a page's walk probes each row's build (see ByBuilds).
+    let alone = matches!(filter.terms.as_slice(), [t] if t.key.pred == Pred::BuildReason);
+    let mut reason = None;
     for term in &filter.terms {
         let key = term.key;
         let part = match (key.pred, &term.value) {
@@ -189,7 +213,11 @@ pub fn compile(
                     _ => format!("{} = ANY ({})", b.col(c), b.bind(Param::UuidArray(ids))),
                 }
             }
-            (Pred::BuildReason, Value::Label(l)) => build_reason(&mut b, l),
+            (Pred::BuildReason, Value::Label(l)) => {
+                let (sql, p) = build_reason(&mut b, l, alone);
+                reason = Some(p);
+                sql
+            }
             (Pred::ConnectionStatus, Value::Label(l)) => connection_status(&b, l),
             (p, v) => unreachable!("key {} ({p:?}) cannot hold {v:?}", key.name),
         };
@@ -218,19 +246,26 @@ pub fn compile(
     }
     // Every part is a conjunction or fully parenthesized (build_reason), so AND-joining needs no parentheses.
     let sql = if b.parts.is_empty() { "true".to_string() } else { b.parts.join(" AND ") };
-    Ok(Fragment { sql, params: b.params, orgs })
+    let builds = match reason {
+        Some(p) if alone => Some(by_builds(&b, &p, &if b.parts.len() > 1 { b.parts[1..].join(" AND ") } else { "true".into() })),
+        _ => None,
+    };
+    Ok(Fragment { sql, params: b.params, orgs, builds })
 }
 
 /// Coder's build_reason: the reason of the build a `workspace_build` row names, or of build 1 of the
-/// workspace a workspace `create` row names. Written as two EXISTS probes instead of Coder's three LEFT JOINs.
-/// PostgreSQL runs the first as a hash of the reason's build ids (from the advised `(reason, build_number)`
-/// index); the second, for the rare workspace-create rows, stays a per-row probe of Coder's unique
-/// `(workspace_id, build_number)` index: its `OFFSET 0` keeps the planner from hashing it instead, which meant
-/// reading every workspace on each call.
-fn build_reason(b: &mut Builder, label: &str) -> String {
+/// workspace a workspace `create` row names. Written as two EXISTS probes instead of Coder's three LEFT JOINs;
+/// returns the SQL and the reason's placeholder. The second, for the rare workspace-create rows, stays a
+/// per-row probe of Coder's unique `(workspace_id, build_number)` index: its `OFFSET 0` keeps the planner from
+/// hashing it instead, which meant reading every workspace on each call. The first is left to the planner
+/// (a hash of the reason's build ids suits a long walk, e.g. a count with a date range), except `per_row`:
+/// then a page walks newest first until its rows are found, and a probe per `workspace_build` row (of the
+/// advised `(reason, id)` index, from the index alone) costs less than hashing every build of the reason.
+fn build_reason(b: &mut Builder, label: &str, per_row: bool) -> (String, String) {
     let p = b.bind(Param::Enum { type_name: "build_reason", label: label.to_string() });
-    format!(
-        "(({rt} = {wb} AND EXISTS (SELECT 1 FROM {builds} wb WHERE wb.id = {rid} AND wb.reason = {p})) OR \
+    let probe = if per_row { " OFFSET 0" } else { "" };
+    let sql = format!(
+        "(({rt} = {wb} AND EXISTS (SELECT 1 FROM {builds} wb WHERE wb.id = {rid} AND wb.reason = {p}{probe})) OR \
          ({rt} = {ws} AND {act} = {create} AND EXISTS (SELECT 1 FROM {builds} wb JOIN {workspaces} w ON w.id = wb.workspace_id \
          WHERE wb.workspace_id = {rid} AND wb.build_number = 1 AND wb.reason = {p} OFFSET 0)))",
         rt = b.col("resource_type"),
@@ -241,7 +276,25 @@ fn build_reason(b: &mut Builder, label: &str) -> String {
         create = b.enum_const("audit_action", "create"),
         builds = b.q("workspace_builds"),
         workspaces = b.q("workspaces"),
-    )
+    );
+    (sql, p)
+}
+
+/// `build_reason:`'s matches from the reason's builds (`p`), with `rest` (RBAC) applied to each audit row.
+fn by_builds(b: &Builder, p: &str, rest: &str) -> ByBuilds {
+    let (logs, builds, workspaces) = (b.q("audit_logs"), b.q("workspace_builds"), b.q("workspaces"));
+    let (rt, rid) = (b.col("resource_type"), b.col("resource_id"));
+    let probe = |key: &str, kind: &str| format!("LATERAL (SELECT audit_logs.* FROM {logs} WHERE {rid} = {key} AND {rt} = {kind} AND {rest} OFFSET 0) audit_logs");
+    let create = format!("{} AND {} = {}", b.enum_const("resource_type", "workspace"), b.col("action"), b.enum_const("audit_action", "create"));
+    ByBuilds {
+        from: [
+            format!("{builds} wb, {} WHERE wb.reason = {p}", probe("wb.id", &b.enum_const("resource_type", "workspace_build"))),
+            format!(
+                "{builds} wb JOIN {workspaces} w ON w.id = wb.workspace_id, {} WHERE wb.reason = {p} AND wb.build_number = 1",
+                probe("wb.workspace_id", &create)
+            ),
+        ],
+    }
 }
 
 /// Coder's status filter: by disconnect time, and never web connections.
@@ -347,11 +400,24 @@ pub(crate) mod tests {
 
     #[test]
     fn build_reason_probes_the_builds() {
+        // Alone: a page's walk probes each row's build, and the count is driven from the builds.
         let f = frag("build_reason:cli");
-        assert!(f.sql.starts_with("((audit_logs.resource_type = 'workspace_build'::public.resource_type AND EXISTS (SELECT 1 FROM public.workspace_builds wb WHERE wb.id = audit_logs.resource_id AND wb.reason = $1)) OR"), "{}", f.sql);
+        assert!(f.sql.starts_with("((audit_logs.resource_type = 'workspace_build'::public.resource_type AND EXISTS (SELECT 1 FROM public.workspace_builds wb WHERE wb.id = audit_logs.resource_id AND wb.reason = $1 OFFSET 0)) OR"), "{}", f.sql);
         assert_eq!(f.params, vec![Param::Enum { type_name: "build_reason", label: "cli".into() }]);
         // The workspace-create branch stays a per-row probe (OFFSET 0 keeps it from being hashed).
         assert!(f.sql.ends_with("wb.build_number = 1 AND wb.reason = $1 OFFSET 0)))"), "{}", f.sql);
+        let b = f.builds.expect("build_reason alone is counted from its builds");
+        assert_eq!(b.from[0], "public.workspace_builds wb, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.id AND audit_logs.resource_type = 'workspace_build'::public.resource_type AND true OFFSET 0) audit_logs WHERE wb.reason = $1");
+        assert_eq!(b.from[1], "public.workspace_builds wb JOIN public.workspaces w ON w.id = wb.workspace_id, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.workspace_id AND audit_logs.resource_type = 'workspace'::public.resource_type AND audit_logs.action = 'create'::public.audit_action AND true OFFSET 0) audit_logs WHERE wb.reason = $1 AND wb.build_number = 1");
+        // RBAC applies to each audit row reached from a build.
+        let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
+        let f = compile(&audit("build_reason:cli").unwrap(), &Access::Organizations(vec![org]), None, "public", &FixedResolver).unwrap();
+        assert!(f.builds.unwrap().from.iter().all(|c| c.contains("AND audit_logs.organization_id = $2 OFFSET 0) audit_logs")));
+        // With another term, the planner chooses how to test the builds (a hash suits a long walk), and the
+        // other term drives.
+        let f = frag("build_reason:cli action:start");
+        assert!(f.sql.contains("wb.reason = $2)) OR"), "{}", f.sql);
+        assert_eq!(f.builds, None);
     }
 
     #[test]

@@ -14,18 +14,28 @@ impl Fragment {
 }
 
 /// Coder's capped count: stop after `cap + 1` matching rows; `cap = 0` counts exactly. Reads only the
-/// log table (and whatever the filter itself probes): no joins.
+/// log table (and whatever the filter itself probes): no joins. `build_reason:` alone counts from its
+/// builds (`ByBuilds`).
 pub fn count(log: Log, qschema: &str, mut filter: Fragment, cap: i32) -> Fragment {
     let t = table(log);
     let w = std::mem::take(&mut filter.sql);
+    let rows = match filter.builds.take() {
+        Some(builds) => builds.union(""),
+        None if cap == 0 => return Fragment { sql: format!("SELECT count(*) FROM {qschema}.{t} WHERE {w}"), ..filter },
+        None => format!("SELECT FROM {qschema}.{t} WHERE {w}"),
+    };
     filter.sql = if cap == 0 {
-        format!("SELECT count(*) FROM {qschema}.{t} WHERE {w}")
+        format!("SELECT count(*) FROM ({rows}) matches")
     } else {
         let limit = filter.bind(Param::Int(i64::from(cap) + 1));
-        format!("SELECT count(*) FROM (SELECT FROM {qschema}.{t} WHERE {w} LIMIT {limit}) capped")
+        format!("SELECT count(*) FROM ({rows} LIMIT {limit}) capped")
     };
     filter
 }
+
+/// `build_reason:` alone: a page whose matches number at most this many sorts them, read from their builds;
+/// with more, it walks the log newest first (and the walk is short: matches are common).
+pub const FEW_BY_BUILDS: i32 = 2000;
 
 /// Which page, and the count cap. `limit` is already defaulted (Coder's 0 → 100) and bounded.
 #[derive(Clone, Copy, Debug)]
@@ -77,31 +87,55 @@ pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
     let time = time_column(log);
     let w = filter.sql.clone();
     let orgs = filter.orgs.clone();
-    let mut f = count(log, qschema, filter, page.count_cap);
+    let builds = filter.builds.clone();
+    // From builds, count at least past FEW_BY_BUILDS, to know which way the page goes; the count reported
+    // is still capped at `count_cap + 1`.
+    let counting = match (&builds, page.count_cap) {
+        (Some(_), cap) if cap > 0 => cap.max(FEW_BY_BUILDS),
+        (_, cap) => cap,
+    };
+    let mut f = count(log, qschema, filter, counting);
     let counted = std::mem::take(&mut f.sql);
     let (limit, offset) = (f.bind(Param::Int(page.limit.into())), f.bind(Param::Int(page.offset.into())));
+    let few = builds.as_ref().map(|_| f.bind(Param::Int(FEW_BY_BUILDS.into())));
+    let gate = match &few {
+        Some(few) => format!("(SELECT n FROM matched) > {few}"),
+        None => "(SELECT n FROM matched) > 0".to_string(),
+    };
     let order = format!("ORDER BY {t}.{time} DESC, {t}.id DESC");
-    let rows = match orgs {
+    let walk = match orgs {
         Some(super::OrgWalks { param: k, count: n, rest }) => {
             let first = f.bind(Param::Int(i64::from(page.limit) + i64::from(page.offset)));
             let walks: Vec<String> = (1..=n)
                 .map(|i| {
                     format!(
                         "(SELECT {t}.* FROM {qschema}.{t} WHERE {rest} AND {t}.organization_id = (${k})[{i}] \
-                         AND (SELECT n FROM matched) > 0 {order} LIMIT {first})"
+                         AND {gate} {order} LIMIT {first})"
                     )
                 })
                 .collect();
             format!("SELECT {t}.* FROM ({}) {t} {order} LIMIT {limit} OFFSET {offset}", walks.join(" UNION ALL "))
         }
-        None => format!(
-            "SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND (SELECT n FROM matched) > 0 {order} LIMIT {limit} OFFSET {offset}"
-        ),
+        None => format!("SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND {gate} {order} LIMIT {limit} OFFSET {offset}"),
+    };
+    let (rows, n) = match (builds, few) {
+        (Some(builds), Some(few)) => {
+            let sorted = format!(
+                "SELECT {t}.* FROM ({}) {t} WHERE (SELECT n FROM matched) BETWEEN 1 AND {few} {order} LIMIT {limit} OFFSET {offset}",
+                builds.union(&format!(" {t}.*"))
+            );
+            let n = match page.count_cap {
+                0 => "m.n".to_string(),
+                cap => format!("least(m.n, {})", f.bind(Param::Int(i64::from(cap) + 1))),
+            };
+            (format!("({walk}) UNION ALL ({sorted})"), n)
+        }
+        _ => (walk, "m.n".to_string()),
     };
     let columns = row_columns(log);
     f.sql = format!(
         "WITH matched(n) AS MATERIALIZED ({counted}), page AS ({rows}) \
-         SELECT m.n, {columns} FROM matched m LEFT JOIN page p ON true ORDER BY p.{time} DESC, p.id DESC"
+         SELECT {n}, {columns} FROM matched m LEFT JOIN page p ON true ORDER BY p.{time} DESC, p.id DESC"
     );
     f
 }
@@ -148,7 +182,7 @@ mod tests {
     use super::*;
 
     fn f() -> Fragment {
-        Fragment { sql: "audit_logs.user_id = $1".into(), params: vec![Param::Text("x".into())], orgs: None }
+        Fragment { sql: "audit_logs.user_id = $1".into(), params: vec![Param::Text("x".into())], ..Default::default() }
     }
 
     #[test]
@@ -178,9 +212,28 @@ mod tests {
     }
 
     #[test]
+    fn build_reason_alone_counts_from_its_builds_and_sorts_few_matches() {
+        let builds = super::super::ByBuilds { from: ["A".into(), "B".into()] };
+        let f = || Fragment { sql: "R".into(), params: vec![Param::Text("r".into())], builds: Some(builds.clone()), ..Default::default() };
+        let c = count(Log::Audit, "public", f(), 2000);
+        assert_eq!(c.sql, "SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B LIMIT $2) capped");
+        assert_eq!(count(Log::Audit, "public", f(), 0).sql, "SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B) matches");
+        // A page counts past FEW_BY_BUILDS (here the cap of 10), reports at most cap + 1, walks the log when
+        // there are more matches, and sorts them otherwise.
+        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 10 });
+        assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B LIMIT $2) capped), page AS ((SELECT audit_logs.* FROM public.audit_logs WHERE R AND (SELECT n FROM matched) > $5 ORDER BY"), "{}", p.sql);
+        assert!(p.sql.contains(") UNION ALL (SELECT audit_logs.* FROM (SELECT audit_logs.* FROM A UNION ALL SELECT audit_logs.* FROM B) audit_logs WHERE (SELECT n FROM matched) BETWEEN 1 AND $5 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)) SELECT least(m.n, $6), p.id,"), "{}", p.sql);
+        assert_eq!(&p.params[1..], &[Param::Int(i64::from(FEW_BY_BUILDS) + 1), Param::Int(25), Param::Int(50), Param::Int(FEW_BY_BUILDS.into()), Param::Int(11)]);
+        // An exact count is reported as is; a cap above FEW_BY_BUILDS is counted to.
+        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0 });
+        assert!(exact.sql.contains("SELECT m.n, p.id,") && exact.sql.contains("B) matches)"), "{}", exact.sql);
+        assert_eq!(page(Log::Audit, "public", f(), Page { limit: 1, offset: 0, count_cap: 5000 }).params[1], Param::Int(5001));
+    }
+
+    #[test]
     fn organization_scoped_pages_merge_one_walk_per_organization() {
         let orgs = Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() });
-        let two = Fragment { sql: "audit_logs.organization_id = ANY ($1)".into(), params: vec![Param::UuidArray(vec![])], orgs };
+        let two = Fragment { sql: "audit_logs.organization_id = ANY ($1)".into(), params: vec![Param::UuidArray(vec![])], orgs, builds: None };
         let p = page(Log::Audit, "public", two, Page { limit: 10, offset: 5, count_cap: 2000 });
         for i in 1..=2 {
             assert!(p.sql.contains(&format!(

@@ -88,7 +88,7 @@ mod tests {
                 Param::Text("9".into()),
                 Param::Text("ten".into()),
             ],
-            orgs: None,
+            ..Default::default()
         };
         assert_eq!(
             render(&f, "public", &pg_quote),

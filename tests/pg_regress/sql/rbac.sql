@@ -122,6 +122,8 @@ INSERT INTO filters VALUES
   ('audit', 'username', 'username:me', $$user_id = ACTOR$$),
   ('audit', 'date_from', 'date_from:2026-04-01', $$"time" >= '2026-04-01 00:00:00+00'$$),
   ('audit', 'date_to', 'date_to:2026-02-15', $$"time" < '2026-02-16 00:00:00+00'$$),
+  ('audit', 'build_reason', 'build_reason:autostart', $$COALESCE((SELECT reason::text FROM workspace_builds wb WHERE resource_type = 'workspace_build' AND wb.id = resource_id), (SELECT wb.reason::text FROM workspaces w JOIN workspace_builds wb ON wb.workspace_id = w.id AND wb.build_number = 1 WHERE resource_type = 'workspace' AND action = 'create' AND w.id = resource_id)) = 'autostart'$$),
+  ('audit', 'build_reason', 'build_reason:cli', $$COALESCE((SELECT reason::text FROM workspace_builds wb WHERE resource_type = 'workspace_build' AND wb.id = resource_id), (SELECT wb.reason::text FROM workspaces w JOIN workspace_builds wb ON wb.workspace_id = w.id AND wb.build_number = 1 WHERE resource_type = 'workspace' AND action = 'create' AND w.id = resource_id)) = 'cli'$$),
   ('connection', 'none', '', 'true'),
   ('connection', 'type', 'type:ssh', $$type = 'ssh'$$),
   ('connection', 'type', 'type:workspace_app', $$type = 'workspace_app'$$),
