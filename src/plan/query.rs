@@ -82,6 +82,10 @@ fn row_columns(log: Log) -> &'static str {
 /// When RBAC limits the rows to a few organizations (`Fragment::orgs`), the page walks each organization's
 /// rows newest first (an index on `(organization_id, time)` serves each walk in order) and merges them:
 /// PostgreSQL cannot walk `organization_id = ANY (…)` in time order, and would otherwise sort every match.
+///
+/// `build_reason:` alone (`Fragment::builds`): the count is read from the reason's builds, at least up to
+/// `FEW_BY_BUILDS + 1`; at most `FEW_BY_BUILDS` matches are sorted as read from the builds, more are walked
+/// (the other branch's one-time filter is false, so it never runs).
 pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
     let t = table(log);
     let time = time_column(log);
