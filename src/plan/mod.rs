@@ -249,7 +249,7 @@ pub fn compile(
     // Every part is a conjunction or fully parenthesized (build_reason), so AND-joining needs no parentheses.
     let sql = if b.parts.is_empty() { "true".to_string() } else { b.parts.join(" AND ") };
     let builds = match reason {
-        Some(p) if alone => Some(by_builds(&b, &p, &if b.parts.len() > 1 { b.parts[1..].join(" AND ") } else { "true".into() })),
+        Some(p) if alone => Some(by_builds(&b, &p)),
         _ => None,
     };
     Ok(Fragment { sql, params: b.params, orgs, builds })
@@ -282,11 +282,11 @@ fn build_reason(b: &mut Builder, label: &str, per_row: bool) -> (String, String)
     (sql, p)
 }
 
-/// `build_reason:`'s matches from the reason's builds (`p`), with `rest` applied to each audit row.
-fn by_builds(b: &Builder, p: &str, rest: &str) -> ByBuilds {
+/// `build_reason:`'s matches from the reason's builds (`p`), for a site-wide reader (no other condition).
+fn by_builds(b: &Builder, p: &str) -> ByBuilds {
     let (logs, builds, workspaces) = (b.q("audit_logs"), b.q("workspace_builds"), b.q("workspaces"));
     let (rt, rid) = (b.col("resource_type"), b.col("resource_id"));
-    let probe = |key: &str, kind: &str| format!("LATERAL (SELECT audit_logs.* FROM {logs} WHERE {rid} = {key} AND {rt} = {kind} AND {rest} OFFSET 0) audit_logs");
+    let probe = |key: &str, kind: &str| format!("LATERAL (SELECT audit_logs.* FROM {logs} WHERE {rid} = {key} AND {rt} = {kind} OFFSET 0) audit_logs");
     let create = format!("{} AND {} = {}", b.enum_const("resource_type", "workspace"), b.col("action"), b.enum_const("audit_action", "create"));
     ByBuilds {
         from: [
@@ -409,8 +409,8 @@ pub(crate) mod tests {
         // The workspace-create branch stays a per-row probe (OFFSET 0 keeps it from being hashed).
         assert!(f.sql.ends_with("wb.build_number = 1 AND wb.reason = $1 OFFSET 0)))"), "{}", f.sql);
         let b = f.builds.expect("build_reason alone is counted from its builds");
-        assert_eq!(b.from[0], "public.workspace_builds wb, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.id AND audit_logs.resource_type = 'workspace_build'::public.resource_type AND true OFFSET 0) audit_logs WHERE wb.reason = $1");
-        assert_eq!(b.from[1], "public.workspace_builds wb JOIN public.workspaces w ON w.id = wb.workspace_id, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.workspace_id AND audit_logs.resource_type = 'workspace'::public.resource_type AND audit_logs.action = 'create'::public.audit_action AND true OFFSET 0) audit_logs WHERE wb.reason = $1 AND wb.build_number = 1");
+        assert_eq!(b.from[0], "public.workspace_builds wb, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.id AND audit_logs.resource_type = 'workspace_build'::public.resource_type OFFSET 0) audit_logs WHERE wb.reason = $1");
+        assert_eq!(b.from[1], "public.workspace_builds wb JOIN public.workspaces w ON w.id = wb.workspace_id, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.workspace_id AND audit_logs.resource_type = 'workspace'::public.resource_type AND audit_logs.action = 'create'::public.audit_action OFFSET 0) audit_logs WHERE wb.reason = $1 AND wb.build_number = 1");
         // For a reader of some organizations, the plain predicate (the planner may hash the builds).
         let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
         let f = compile(&audit("build_reason:cli").unwrap(), &Access::Organizations(vec![org]), None, "public", &FixedResolver).unwrap();
