@@ -1,10 +1,11 @@
-//! Runs a page statement (`plan::query::page`), then its details statement for the page's rows
-//! (`plan::query::details`), into `shape`'s row types; the JSON is then shaped in Rust.
+//! Runs a page statement (`plan::query::page`), then its details statements for the page's rows
+//! (`plan::query::Details`), into `shape`'s row types; the JSON is then shaped in Rust.
 
 use super::{from_uuid, spi, to_uuid};
 use crate::dsl::Log;
 use crate::plan::lookups::LINK_FIELDS;
-use crate::shape::{self, AuditRow, ConnectionRow, Organization, UserRow};
+use crate::plan::query::Details;
+use crate::shape::{self, AuditRow, ConnectionRow, Joined, Organization, UserRow};
 use pgrx::datum::{DatumWithOid, JsonB, Timestamp, TimestampWithTimeZone};
 use pgrx::spi::{SpiHeapTupleData, SpiResult};
 use serde_json::Value;
@@ -53,9 +54,8 @@ fn audit_row(r: &SpiHeapTupleData) -> SpiResult<AuditRow> {
         diff: json_col(r, 12)?,
         status_code: r.get::<i32>(13)?.unwrap_or_default(),
         additional_fields: json_col(r, 14)?,
-        organization: Organization { id: uuid(r, 15)?.unwrap_or_default(), ..Default::default() },
+        organization_id: uuid(r, 15)?.unwrap_or_default(),
         user_id: uuid(r, 16)?.unwrap_or_default(),
-        user: None,
         is_deleted: false,
         resource_link: String::new(),
     })
@@ -65,9 +65,8 @@ fn connection_row(r: &SpiHeapTupleData) -> SpiResult<ConnectionRow> {
     Ok(ConnectionRow {
         id: uuid(r, 2)?.unwrap_or_default(),
         connect_time: tstz(r, 3)?.unwrap_or_default(),
-        organization: Organization { id: uuid(r, 4)?.unwrap_or_default(), ..Default::default() },
+        organization_id: uuid(r, 4)?.unwrap_or_default(),
         workspace_owner_id: uuid(r, 5)?.unwrap_or_default(),
-        workspace_owner_username: None,
         workspace_id: uuid(r, 6)?.unwrap_or_default(),
         workspace_name: text(r, 7)?.unwrap_or_default(),
         agent_name: text(r, 8)?.unwrap_or_default(),
@@ -76,18 +75,11 @@ fn connection_row(r: &SpiHeapTupleData) -> SpiResult<ConnectionRow> {
         code: r.get::<i32>(11)?,
         user_agent: text(r, 12)?,
         user_id: uuid(r, 13)?,
-        user: UserRow::default(),
         slug_or_port: text(r, 14)?,
         connection_id: uuid(r, 15)?,
         disconnect_time: tstz(r, 16)?,
         disconnect_reason: text(r, 17)?,
     })
-}
-
-/// The organization's name, display name and icon at column `i` of a details row.
-fn organization(r: &SpiHeapTupleData, i: usize, o: &mut Organization) -> SpiResult<()> {
-    (o.name, o.display_name, o.icon) = (text(r, i)?, text(r, i + 1)?, text(r, i + 2)?);
-    Ok(())
 }
 
 fn uuids(ids: impl Iterator<Item = uuid::Uuid>) -> DatumWithOid<'static> {
@@ -98,12 +90,37 @@ fn texts<'a>(v: impl Iterator<Item = &'a str>) -> DatumWithOid<'static> {
     v.map(str::to_owned).collect::<Vec<_>>().into()
 }
 
-/// The audit page's users, organizations, `is_deleted` and `resource_link` (`plan::query::details`).
-fn audit_details(rows: &mut [AuditRow], sql: &str) {
+/// The distinct values of `ids`, as one `uuid[]` parameter.
+fn distinct(ids: impl Iterator<Item = uuid::Uuid>) -> [DatumWithOid<'static>; 1] {
+    let mut v: Vec<uuid::Uuid> = ids.collect();
+    v.sort_unstable();
+    v.dedup();
+    [uuids(v.into_iter())]
+}
+
+/// The users and organizations named by a page's rows, each looked up once (`plan::query::Details`).
+fn joined(d: &Details, users: impl Iterator<Item = uuid::Uuid>, orgs: impl Iterator<Item = uuid::Uuid>) -> Joined {
+    let mut j = Joined::default();
+    spi::select_kept(&d.users, &distinct(users), |t| {
+        for r in t {
+            j.users.insert(uuid(&r, 1)?.unwrap_or_default(), user_row(&r, 2)?);
+        }
+        Ok(())
+    });
+    spi::select_kept(&d.organizations, &distinct(orgs), |t| {
+        for r in t {
+            let o = Organization { name: text(&r, 2)?, display_name: text(&r, 3)?, icon: text(&r, 4)? };
+            j.organizations.insert(uuid(&r, 1)?.unwrap_or_default(), o);
+        }
+        Ok(())
+    });
+    j
+}
+
+/// The audit page's `is_deleted` and `resource_link` (`plan::query::Details::resources`).
+fn resource_states(rows: &mut [AuditRow], sql: &str) {
     let fields: Vec<[String; 3]> = rows.iter().map(|r| shape::link_fields(&r.additional_fields, LINK_FIELDS)).collect();
     let mut args = vec![
-        uuids(rows.iter().map(|r| r.user_id)),
-        uuids(rows.iter().map(|r| r.organization.id)),
         uuids(rows.iter().map(|r| r.resource_id)),
         texts(rows.iter().map(|r| r.resource_type.as_str())),
         texts(rows.iter().map(|r| r.resource_target.as_str())),
@@ -111,38 +128,35 @@ fn audit_details(rows: &mut [AuditRow], sql: &str) {
     args.extend((0..LINK_FIELDS.len()).map(|k| texts(fields.iter().map(|f| f[k].as_str()))));
     spi::select_kept(sql, &args, |t| {
         for (row, r) in rows.iter_mut().zip(t) {
-            row.user = if r.get::<bool>(1)?.unwrap_or(false) { Some(user_row(&r, 2)?) } else { None };
-            organization(&r, 12, &mut row.organization)?;
-            row.is_deleted = r.get::<bool>(15)?.unwrap_or(false);
-            row.resource_link = text(&r, 16)?.unwrap_or_default();
-        }
-        Ok(())
-    })
-}
-
-/// The connection page's workspace owners, users and organizations (`plan::query::details`).
-fn connection_details(rows: &mut [ConnectionRow], sql: &str) {
-    let args = [
-        uuids(rows.iter().map(|r| r.workspace_owner_id)),
-        rows.iter().map(|r| r.user_id.map(from_uuid)).collect::<Vec<_>>().into(),
-        uuids(rows.iter().map(|r| r.organization.id)),
-    ];
-    spi::select_kept(sql, &args, |t| {
-        for (row, r) in rows.iter_mut().zip(t) {
-            row.workspace_owner_username = text(&r, 1)?;
-            row.user = user_row(&r, 3)?;
-            organization(&r, 13, &mut row.organization)?;
+            row.is_deleted = r.get::<bool>(1)?.unwrap_or(false);
+            row.resource_link = text(&r, 2)?.unwrap_or_default();
         }
         Ok(())
     })
 }
 
 /// Runs the page statement of `log` (`plan::query::page`), then, for a page with rows, its details
-/// statement, and returns Coder's response object: `{"<log>_logs": [...], "count": n, "count_cap": cap}`.
-pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &str, count_cap: i32) -> Value {
+/// statements, and returns Coder's response object: `{"<log>_logs": [...], "count": n, "count_cap": cap}`.
+pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &Details, count_cap: i32) -> Value {
     let (count, elements) = match log {
-        Log::Audit => page(sql, args, details, audit_row, audit_details, shape::audit_log),
-        Log::Connection => page(sql, args, details, connection_row, connection_details, shape::connection_log),
+        Log::Audit => {
+            let (count, mut rows) = rows(sql, args, audit_row);
+            let mut j = Joined::default();
+            if !rows.is_empty() {
+                j = joined(details, rows.iter().map(|r| r.user_id), rows.iter().map(|r| r.organization_id));
+                resource_states(&mut rows, details.resources.as_deref().expect("audit logs have a resources statement"));
+            }
+            (count, rows.into_iter().map(|r| shape::audit_log(r, &j)).collect())
+        }
+        Log::Connection => {
+            let (count, rows) = rows(sql, args, connection_row);
+            let mut j = Joined::default();
+            if !rows.is_empty() {
+                let users = rows.iter().flat_map(|r| [Some(r.workspace_owner_id), r.user_id]).flatten();
+                j = joined(details, users, rows.iter().map(|r| r.organization_id));
+            }
+            (count, rows.into_iter().map(|r| shape::connection_log(r, &j)).collect())
+        }
     };
     // Built by hand: `json!` would copy the elements (it serializes a `Value` argument into a new one).
     let mut response = serde_json::Map::new();
@@ -150,22 +164,6 @@ pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &str, count_cap:
     response.insert("count".into(), count.into());
     response.insert("count_cap".into(), count_cap.into());
     Value::Object(response)
-}
-
-/// One log's page: its rows, their details (when there are rows), their JSON.
-fn page<T>(
-    sql: &str,
-    args: &[DatumWithOid],
-    details_sql: &str,
-    read: fn(&SpiHeapTupleData) -> SpiResult<T>,
-    details: fn(&mut [T], &str),
-    shape: fn(&T) -> Value,
-) -> (i64, Vec<Value>) {
-    let (count, mut rows) = rows(sql, args, read);
-    if !rows.is_empty() {
-        details(&mut rows, details_sql);
-    }
-    (count, rows.iter().map(shape).collect())
 }
 
 /// The count (column 1) and the page's rows read by `read`; the empty page is a single row with NULLs.

@@ -1,6 +1,6 @@
 //! Stage 3: a compiled filter → the statements audit_ext runs: the count, or the count and the page's rows, as
 //! one read-only statement whose WHERE clause is the filter fragment (only the predicates in use, values bound as
-//! parameters); for a page, then the details statement that looks up what Coder joins to the page's rows.
+//! parameters); for a page, then the details statements that look up what Coder joins to the page's rows.
 
 use super::{table, Fragment, Param};
 use crate::dsl::Log;
@@ -48,13 +48,6 @@ pub struct Page {
 /// The log's time column, quoted for SQL text.
 fn time_column(log: Log) -> String {
     super::ident(super::time_attname(log))
-}
-
-/// The row of `table` whose id is `key`, as `alias` (all NULL when there is none). Written as a LATERAL
-/// subquery with LIMIT so that it stays one primary-key probe per page row: a plain join lets the planner
-/// hash the whole table, which costs more than the page as the table grows.
-fn lookup(qschema: &str, table: &str, alias: &str, key: &str) -> String {
-    format!("LEFT JOIN LATERAL (SELECT * FROM {qschema}.{table} x WHERE x.id = {key} LIMIT 1) {alias} ON true")
 }
 
 /// The log row's own columns, after the count in column 1 (read by `exec::page`).
@@ -144,40 +137,41 @@ pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
     f
 }
 
-/// What Coder joins or looks up for each row of a page, given the page's keys as arrays (one element per
-/// row, in page order) and returning one row per element in the same order. Its plan does not depend on the
-/// values (primary-key probes only), so it is kept and planned once per backend (`exec::spi::select_kept`).
-/// - audit, parameters `user_id uuid[], organization_id uuid[], resource_id uuid[], resource_type text[],
-///   resource_target text[]` and the `lookups::LINK_FIELDS` as `text[]`; columns: whether the user exists,
-///   the ten user columns, the organization's name, display name and icon, `is_deleted`, `resource_link`.
-/// - connection, parameters `workspace_owner_id uuid[], user_id uuid[], organization_id uuid[]`; columns: the
-///   owner's username, the ten user columns, the organization's name, display name and icon.
-pub fn details(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> String {
-    let user = "u.id IS NOT NULL, u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, \
-                u.status::text, u.login_type::text, u.rbac_roles, u.avatar_url";
-    let org = "o.name, o.display_name, o.icon";
-    match log {
-        Log::Audit => {
-            let (state, deleted, link) = super::lookups::resource_state("p", qschema, has);
-            let fields = super::lookups::LINK_FIELDS.join(", ");
-            let arrays: Vec<String> = (1..=5 + super::lookups::LINK_FIELDS.len()).map(|i| format!("${i}")).collect();
-            format!(
-                "SELECT {user}, {org}, {deleted}, {link} \
-                 FROM unnest({}) WITH ORDINALITY p(user_id, organization_id, resource_id, resource_type, resource_target, {fields}, n) \
-                 {} {} LEFT JOIN LATERAL ({state}) b ON true ORDER BY p.n",
-                arrays.join(", "),
-                lookup(qschema, "users", "u", "p.user_id"),
-                lookup(qschema, "organizations", "o", "p.organization_id"),
-            )
-        }
-        Log::Connection => format!(
-            "SELECT wo.username, {user}, {org} \
-             FROM unnest($1, $2, $3) WITH ORDINALITY p(workspace_owner_id, user_id, organization_id, n) \
-             {} {} {} ORDER BY p.n",
-            lookup(qschema, "users", "wo", "p.workspace_owner_id"),
-            lookup(qschema, "users", "u", "p.user_id"),
-            lookup(qschema, "organizations", "o", "p.organization_id")
+/// What Coder joins or looks up for a page's rows, as kept statements (`exec::spi::select_kept`): their plans
+/// do not depend on the values (primary-key probes only), so each is planned once per backend. Users and
+/// organizations are looked up once per distinct id of the page (`exec::page` collects them), not per row:
+/// a page filtered by `username:` or `workspace_owner:` names one user a hundred times.
+pub struct Details {
+    /// Parameter `$1 uuid[]` (distinct ids); columns: the id, then the ten user columns `exec::page` reads.
+    pub users: String,
+    /// Parameter `$1 uuid[]` (distinct ids); columns: the id, name, display name and icon.
+    pub organizations: String,
+    /// Audit logs only: Coder's `is_deleted` and `resource_link` per row (`lookups::resource_state`).
+    /// Parameters `resource_id uuid[], resource_type text[], resource_target text[]` and the
+    /// `lookups::LINK_FIELDS` as `text[]`, one element per row in page order; columns `is_deleted`,
+    /// `resource_link`, one row per element in the same order.
+    pub resources: Option<String>,
+}
+
+pub fn details(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> Details {
+    let resources = (log == Log::Audit).then(|| {
+        let (state, deleted, link) = super::lookups::resource_state("p", qschema, has);
+        let fields = super::lookups::LINK_FIELDS.join(", ");
+        let arrays: Vec<String> = (1..=3 + super::lookups::LINK_FIELDS.len()).map(|i| format!("${i}")).collect();
+        format!(
+            "SELECT {deleted}, {link} \
+             FROM unnest({}) WITH ORDINALITY p(resource_id, resource_type, resource_target, {fields}, n) \
+             LEFT JOIN LATERAL ({state}) b ON true ORDER BY p.n",
+            arrays.join(", "),
+        )
+    });
+    Details {
+        users: format!(
+            "SELECT u.id, u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, u.status::text, \
+             u.login_type::text, u.rbac_roles, u.avatar_url FROM {qschema}.users u WHERE u.id = ANY ($1)"
         ),
+        organizations: format!("SELECT o.id, o.name, o.display_name, o.icon FROM {qschema}.organizations o WHERE o.id = ANY ($1)"),
+        resources,
     }
 }
 
@@ -251,17 +245,20 @@ mod tests {
     }
 
     #[test]
-    fn details_probe_by_key_in_page_order() {
+    fn details_probe_by_key() {
         let d = details(Log::Audit, "public", &|_| true);
-        assert!(d.starts_with("SELECT u.id IS NOT NULL, "), "{d}");
-        assert!(d.contains("FROM unnest($1, $2, $3, $4, $5, $6, $7, $8) WITH ORDINALITY p(user_id, organization_id, resource_id, resource_type, resource_target, workspace_name, build_number, workspace_owner, n)"), "{d}");
-        assert!(d.ends_with("ORDER BY p.n"));
-        assert!(!d.contains("$9"));
+        assert!(d.users.starts_with("SELECT u.id, u.username, "), "{}", d.users);
+        assert!(d.users.ends_with("FROM public.users u WHERE u.id = ANY ($1)"), "{}", d.users);
+        assert!(d.organizations.ends_with("FROM public.organizations o WHERE o.id = ANY ($1)"), "{}", d.organizations);
+        let r = d.resources.unwrap();
+        assert!(r.contains("FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY p(resource_id, resource_type, resource_target, workspace_name, build_number, workspace_owner, n)"), "{r}");
+        assert!(r.ends_with("ORDER BY p.n"));
+        assert!(!r.contains("$7"));
         // Optional tables are looked up only when present.
-        assert!(d.contains("public.chats x"));
-        assert!(!details(Log::Audit, "public", &|t| t != "chats").contains("public.chats"));
-        let c = details(Log::Connection, "public", &|_| true);
-        assert!(c.contains("FROM unnest($1, $2, $3) WITH ORDINALITY p(workspace_owner_id, user_id, organization_id, n)"), "{c}");
-        assert!(!c.contains("$4") && !c.contains("chats"));
+        assert!(r.contains("public.chats x"));
+        assert!(!details(Log::Audit, "public", &|t| t != "chats").resources.unwrap().contains("public.chats"));
+        let c = details(Log::Connection, "s", &|_| true);
+        assert!(c.resources.is_none());
+        assert!(c.users.contains("FROM s.users u") && c.organizations.contains("FROM s.organizations o"));
     }
 }

@@ -5,6 +5,8 @@
 
 use crate::dsl::gotime::Instant;
 use serde_json::{json, Map, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Go's RFC 3339 (nano) form of a PostgreSQL timestamp (microseconds since 2000-01-01), in UTC.
@@ -69,8 +71,8 @@ fn go_uuid_parses(s: &str) -> bool {
 /// `additional_fields` as Coder returns it: unchanged, unless Go's decode into `audit.AdditionalFields`
 /// fails (not an object or null; a known key holding a non-string; an unparsable `workspace_id`; Go matches
 /// keys case-insensitively), in which case Coder's "unknown" object.
-pub fn additional_fields(a: &Value) -> Value {
-    let fails = match a {
+pub fn additional_fields(a: Value) -> Value {
+    let fails = match &a {
         Value::Null => false,
         Value::Object(m) => m.iter().any(|(k, v)| {
             let k = k.to_ascii_lowercase();
@@ -87,7 +89,7 @@ pub fn additional_fields(a: &Value) -> Value {
         json!({"workspace_name": "unknown", "build_number": "unknown", "build_reason": "unknown",
                "workspace_owner": "unknown", "workspace_id": "00000000-0000-0000-0000-000000000000"})
     } else {
-        a.clone()
+        a
     }
 }
 
@@ -206,7 +208,7 @@ pub fn description(rt: &str, action: &str, status: i32, d: &Value) -> String {
     s
 }
 
-/// A users row as the page statement returns it (all `None` when the join found no row).
+/// A users row as the details statement returns it.
 #[derive(Clone, Debug, Default)]
 pub struct UserRow {
     pub username: Option<String>,
@@ -262,21 +264,40 @@ pub fn user(id: Uuid, u: &UserRow) -> Value {
     Value::Object(m)
 }
 
-/// `MinimalOrganization`.
+/// An organizations row: `MinimalOrganization`'s names.
 #[derive(Clone, Debug, Default)]
 pub struct Organization {
-    pub id: Uuid,
     pub name: Option<String>,
     pub display_name: Option<String>,
     pub icon: Option<String>,
 }
 
-fn organization(o: &Organization) -> Value {
-    let t = |s: &Option<String>| s.clone().unwrap_or_default();
-    json!({"id": o.id, "name": t(&o.name), "display_name": t(&o.display_name), "icon": t(&o.icon)})
+/// The users and organizations a page's rows refer to, by id, as the details statements found them (each
+/// looked up once however many rows refer to it; `exec::page`). A user's JSON is likewise built once, on
+/// first use, and copied into each row that refers to it.
+#[derive(Debug, Default)]
+pub struct Joined {
+    pub users: HashMap<Uuid, UserRow>,
+    pub organizations: HashMap<Uuid, Organization>,
+    shaped: RefCell<HashMap<Uuid, Value>>,
 }
 
-/// An audit row with what the page statement joined and looked up.
+impl Joined {
+    /// `user(id, …)` of the users row `id`; `None` when there is none.
+    fn user(&self, id: Uuid) -> Option<Value> {
+        let u = self.users.get(&id)?;
+        Some(self.shaped.borrow_mut().entry(id).or_insert_with(|| user(id, u)).clone())
+    }
+
+    /// `MinimalOrganization` of `id`: empty names when there is no such organization.
+    fn organization(&self, id: Uuid) -> Value {
+        let o = self.organizations.get(&id);
+        let t = |f: fn(&Organization) -> &Option<String>| o.and_then(|o| f(o).clone()).unwrap_or_default();
+        json!({"id": id, "name": t(|o| &o.name), "display_name": t(|o| &o.display_name), "icon": t(|o| &o.icon)})
+    }
+}
+
+/// An audit row with its `is_deleted` and `resource_link` (looked up by the details statement).
 #[derive(Clone, Debug)]
 pub struct AuditRow {
     pub id: Uuid,
@@ -293,23 +314,22 @@ pub struct AuditRow {
     pub diff: Value,
     pub status_code: i32,
     pub additional_fields: Value,
-    pub organization: Organization,
+    pub organization_id: Uuid,
     pub user_id: Uuid,
-    /// `None` when no users row matched `user_id`.
-    pub user: Option<UserRow>,
     pub is_deleted: bool,
     pub resource_link: String,
 }
 
 /// Coder's `AuditLog`, `description` included; `organization` omitted for the nil organization, `user`
 /// null when no users row matched.
-pub fn audit_log(r: &AuditRow) -> Value {
+pub fn audit_log(r: AuditRow, joined: &Joined) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(r.id));
     m.insert("request_id".into(), json!(r.request_id));
     m.insert("time".into(), json!(go_time(r.time)));
     m.insert("ip".into(), json!(r.ip.as_deref().map(go_ip).unwrap_or_default()));
-    m.insert("user_agent".into(), json!(r.user_agent.clone().unwrap_or_default()));
+    m.insert("user_agent".into(), json!(r.user_agent.unwrap_or_default()));
+    m.insert("description".into(), json!(description(&r.resource_type, &r.action, r.status_code, &r.diff)));
     m.insert("resource_type".into(), json!(r.resource_type));
     m.insert("resource_id".into(), json!(r.resource_id));
     m.insert("resource_target".into(), json!(r.resource_target));
@@ -317,26 +337,24 @@ pub fn audit_log(r: &AuditRow) -> Value {
     m.insert("action".into(), json!(r.action));
     m.insert("diff".into(), diff(&r.diff));
     m.insert("status_code".into(), json!(r.status_code));
-    m.insert("additional_fields".into(), additional_fields(&r.additional_fields));
-    m.insert("description".into(), json!(description(&r.resource_type, &r.action, r.status_code, &r.diff)));
-    m.insert("resource_link".into(), json!(if r.is_deleted { "" } else { r.resource_link.as_str() }));
+    m.insert("additional_fields".into(), additional_fields(r.additional_fields));
+    m.insert("resource_link".into(), json!(if r.is_deleted { String::new() } else { r.resource_link }));
     m.insert("is_deleted".into(), json!(r.is_deleted));
-    m.insert("organization_id".into(), json!(r.organization.id));
-    if !r.organization.id.is_nil() {
-        m.insert("organization".into(), organization(&r.organization));
+    m.insert("organization_id".into(), json!(r.organization_id));
+    if !r.organization_id.is_nil() {
+        m.insert("organization".into(), joined.organization(r.organization_id));
     }
-    m.insert("user".into(), r.user.as_ref().map_or(Value::Null, |u| user(r.user_id, u)));
+    m.insert("user".into(), joined.user(r.user_id).unwrap_or(Value::Null));
     Value::Object(m)
 }
 
-/// A connection row with its joined owner, user and organization.
+/// A connection row.
 #[derive(Clone, Debug)]
 pub struct ConnectionRow {
     pub id: Uuid,
     pub connect_time: i64,
-    pub organization: Organization,
+    pub organization_id: Uuid,
     pub workspace_owner_id: Uuid,
-    pub workspace_owner_username: Option<String>,
     pub workspace_id: Uuid,
     pub workspace_name: String,
     pub agent_name: String,
@@ -345,8 +363,6 @@ pub struct ConnectionRow {
     pub code: Option<i32>,
     pub user_agent: Option<String>,
     pub user_id: Option<Uuid>,
-    /// The users row of `user_id` (Go's zero values where missing).
-    pub user: UserRow,
     pub slug_or_port: Option<String>,
     pub connection_id: Option<Uuid>,
     pub disconnect_time: Option<i64>,
@@ -354,14 +370,15 @@ pub struct ConnectionRow {
 }
 
 /// Coder's `ConnectionLog`: `ip` omitted when NULL; `web_info` for web connections, `ssh_info` for the
-/// others Coder knows.
-pub fn connection_log(r: &ConnectionRow) -> Value {
+/// others Coder knows; a missing user has Go's zero values.
+pub fn connection_log(r: ConnectionRow, joined: &Joined) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(r.id));
     m.insert("connect_time".into(), json!(go_time(r.connect_time)));
-    m.insert("organization".into(), organization(&r.organization));
+    m.insert("organization".into(), joined.organization(r.organization_id));
     m.insert("workspace_owner_id".into(), json!(r.workspace_owner_id));
-    m.insert("workspace_owner_username".into(), json!(r.workspace_owner_username.clone().unwrap_or_default()));
+    let owner = joined.users.get(&r.workspace_owner_id).and_then(|u| u.username.clone());
+    m.insert("workspace_owner_username".into(), json!(owner.unwrap_or_default()));
     m.insert("workspace_id".into(), json!(r.workspace_id));
     m.insert("workspace_name".into(), json!(r.workspace_name));
     m.insert("agent_name".into(), json!(r.agent_name));
@@ -372,9 +389,10 @@ pub fn connection_log(r: &ConnectionRow) -> Value {
     match r.kind.as_str() {
         "workspace_app" | "port_forwarding" | "tunnel" => {
             let mut w = Map::new();
-            w.insert("user_agent".into(), json!(r.user_agent.clone().unwrap_or_default()));
-            w.insert("user".into(), r.user_id.map_or(Value::Null, |id| user(id, &r.user)));
-            w.insert("slug_or_port".into(), json!(r.slug_or_port.clone().unwrap_or_default()));
+            w.insert("user_agent".into(), json!(r.user_agent.unwrap_or_default()));
+            let u = r.user_id.map(|id| joined.user(id).unwrap_or_else(|| user(id, &UserRow::default())));
+            w.insert("user".into(), u.unwrap_or(Value::Null));
+            w.insert("slug_or_port".into(), json!(r.slug_or_port.unwrap_or_default()));
             w.insert("status_code".into(), json!(r.code.unwrap_or(0)));
             m.insert("web_info".into(), Value::Object(w));
         }
@@ -384,7 +402,7 @@ pub fn connection_log(r: &ConnectionRow) -> Value {
             if let Some(t) = r.disconnect_time {
                 s.insert("disconnect_time".into(), json!(go_time(t)));
             }
-            if let Some(reason) = r.disconnect_reason.as_deref().filter(|x| !x.is_empty()) {
+            if let Some(reason) = r.disconnect_reason.filter(|x| !x.is_empty()) {
                 s.insert("disconnect_reason".into(), json!(reason));
             }
             if let Some(code) = r.code {
@@ -443,13 +461,13 @@ mod tests {
     #[test]
     fn additional_fields_fall_back_like_coder() {
         let ok = json!({"workspace_name": "dev", "build_number": "1", "workspace_id": "0d000000-0000-4000-8000-000000000001", "extra": 5});
-        assert_eq!(additional_fields(&ok), ok);
-        assert_eq!(additional_fields(&Value::Null), Value::Null);
+        assert_eq!(additional_fields(ok.clone()), ok);
+        assert_eq!(additional_fields(Value::Null), Value::Null);
         for bad in [json!({"build_number": 5}), json!([1]), json!("x"), json!({"Workspace_Name": true}), json!({"workspace_id": "nope"})] {
-            assert_eq!(additional_fields(&bad)["workspace_name"], "unknown", "{bad}");
+            assert_eq!(additional_fields(bad.clone())["workspace_name"], "unknown", "{bad}");
         }
         for id in ["{0d000000-0000-4000-8000-000000000001}", "urn:uuid:0d000000-0000-4000-8000-000000000001", "0d000000000040008000000000000001"] {
-            assert_eq!(additional_fields(&json!({"workspace_id": id}))["workspace_id"], id);
+            assert_eq!(additional_fields(json!({"workspace_id": id}))["workspace_id"], id);
         }
     }
 
@@ -471,6 +489,68 @@ mod tests {
         assert_eq!(description("chat", "write", 200, &archive), "{user} archived chat {target}");
         assert_eq!(description("chat", "write", 200, &json!({"user_acl": {"new": {}}})), "{user} updated sharing for chat {target}");
         assert_eq!(description("chat", "write", 200, &json!({"title": {}})), "{user} updated chat {target}");
+    }
+
+    #[test]
+    fn joined_rows_share_one_user_and_fill_what_is_missing() {
+        let (alice, gone, org) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let mut j = Joined::default();
+        j.users.insert(alice, UserRow { username: Some("alice".into()), roles: vec!["owner".into()], ..Default::default() });
+        j.organizations.insert(org, Organization { name: Some("acme".into()), ..Default::default() });
+        let row = |user_id, organization_id| AuditRow {
+            id: Uuid::from_u128(9),
+            request_id: Uuid::nil(),
+            time: 0,
+            ip: None,
+            user_agent: None,
+            resource_type: "workspace".into(),
+            resource_id: Uuid::nil(),
+            resource_target: "ws".into(),
+            resource_icon: String::new(),
+            action: "create".into(),
+            diff: Value::Null,
+            status_code: 200,
+            additional_fields: Value::Null,
+            organization_id,
+            user_id,
+            is_deleted: true,
+            resource_link: "/@alice/ws".into(),
+        };
+        let a = audit_log(row(alice, org), &j);
+        assert_eq!(a["user"], user(alice, &j.users[&alice]));
+        assert_eq!(a["user"]["roles"], json!([{"name": "owner", "display_name": "Owner"}]));
+        assert_eq!(a["organization"], json!({"id": org, "name": "acme", "display_name": "", "icon": ""}));
+        assert_eq!(a["resource_link"], "", "a deleted resource has no link");
+        // The second row that names alice gets the same object; a missing user is null, a missing
+        // organization has empty names, the nil organization none at all.
+        assert_eq!(audit_log(row(alice, org), &j)["user"], a["user"]);
+        let b = audit_log(row(gone, Uuid::from_u128(4)), &j);
+        assert_eq!(b["user"], Value::Null);
+        assert_eq!(b["organization"]["name"], "");
+        assert!(audit_log(row(alice, Uuid::nil()), &j).get("organization").is_none());
+        // Connection logs: the owner's username, and Go's zero-valued user where the row is missing.
+        let c = ConnectionRow {
+            id: Uuid::nil(),
+            connect_time: 0,
+            organization_id: org,
+            workspace_owner_id: alice,
+            workspace_id: Uuid::nil(),
+            workspace_name: "ws".into(),
+            agent_name: "main".into(),
+            ip: None,
+            kind: "workspace_app".into(),
+            code: Some(200),
+            user_agent: None,
+            user_id: Some(gone),
+            slug_or_port: None,
+            connection_id: None,
+            disconnect_time: None,
+            disconnect_reason: None,
+        };
+        let c = connection_log(c, &j);
+        assert_eq!(c["workspace_owner_username"], "alice");
+        assert_eq!(c["web_info"]["user"], user(gone, &UserRow::default()));
+        assert_eq!(c["web_info"]["user"]["created_at"], "0001-01-01T00:00:00Z");
     }
 
     #[test]
