@@ -1,10 +1,14 @@
-//! A shaped response (`serde_json::Value`) → a `jsonb` datum, written directly in jsonb's on-disk format
-//! (PostgreSQL's `src/backend/utils/adt/jsonb_util.c`, `convertToJsonb`), in one pass and one palloc. Printing
-//! JSON text and parsing it again with `jsonb_in` took a sixth of a page call; PostgreSQL's own builder
-//! (`pushJsonbValue` + `JsonbValueToJsonb`) a sixth still. The bytes are the ones `jsonb_in` makes from the
-//! same document (a `#[pg_test]` compares them): object keys sorted shorter first, then bytewise; each
-//! `JB_OFFSET_STRIDE`-th entry an end offset, the others lengths; numerics through PostgreSQL's own numeric
-//! code, 4-byte aligned; nested containers 4-byte aligned, the padding counted as theirs.
+//! jsonb's on-disk format (PostgreSQL's `src/backend/utils/adt/jsonb_util.c`), both ways, without JSON text:
+//! - A shaped response (`serde_json::Value`) → a `jsonb` datum, written in one pass and one palloc
+//!   (`convertToJsonb`). Printing JSON text and parsing it again with `jsonb_in` took a sixth of a page call;
+//!   PostgreSQL's own builder (`pushJsonbValue` + `JsonbValueToJsonb`) a sixth still. The bytes are the ones
+//!   `jsonb_in` makes from the same document (a `#[pg_test]` compares them): object keys sorted shorter first,
+//!   then bytewise; each `JB_OFFSET_STRIDE`-th entry an end offset, the others lengths; numerics through
+//!   PostgreSQL's own numeric code, 4-byte aligned; nested containers 4-byte aligned, the padding counted as
+//!   theirs.
+//! - A log row's `diff` or `additional_fields` datum → `serde_json::Value` (`decode`, as `fillJsonbValue`
+//!   reads it), instead of pgrx's `jsonb_out` + `serde_json::from_str`; numbers still go through `numeric_out`
+//!   and serde's number parsing, so the values are the ones that path gives (a `#[pg_test]` compares them).
 
 use pgrx::prelude::*;
 use pgrx::{direct_function_call_as_datum, impl_sql_translatable};
@@ -54,7 +58,7 @@ impl From<&Value> for Jsonb {
 
 // jsonb's layout constants, from PostgreSQL's `utils/jsonb.h` (through pgrx's bindings).
 use pg_sys::{
-    JB_FARRAY, JB_FOBJECT, JENTRY_HAS_OFF, JENTRY_ISBOOL_FALSE, JENTRY_ISBOOL_TRUE, JENTRY_ISCONTAINER,
+    JB_CMASK, JB_FARRAY, JB_FOBJECT, JB_FSCALAR, JENTRY_HAS_OFF, JENTRY_ISSTRING, JENTRY_ISBOOL_FALSE, JENTRY_ISBOOL_TRUE, JENTRY_ISCONTAINER,
     JENTRY_ISNULL, JENTRY_ISNUMERIC, JENTRY_TYPEMASK,
 };
 const VARHDRSZ: usize = 4;
@@ -163,4 +167,113 @@ fn numeric(n: &serde_json::Number) -> *mut pg_sys::NumericData {
             d.expect("numeric_in returns a value").cast_mut_ptr()
         }
     }
+}
+
+/// A `jsonb` column as a `serde_json::Value`, read with `decode` (for `SpiHeapTupleData::get`).
+pub struct Decoded(pub Value);
+
+impl FromDatum for Decoded {
+    unsafe fn from_polymorphic_datum(d: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
+        // SAFETY: a non-null datum of a jsonb column (`type_oid` below makes SPI check the type).
+        (!is_null).then(|| Decoded(unsafe { decode(d) }))
+    }
+}
+
+impl IntoDatum for Decoded {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        Some(Jsonb::from(&self.0).0)
+    }
+
+    fn type_oid() -> pg_sys::Oid {
+        pg_sys::JSONBOID
+    }
+}
+
+/// The `jsonb` datum `d` as a `serde_json::Value`.
+///
+/// # Safety
+/// `d` is a non-null `jsonb` datum that stays valid for the call.
+pub unsafe fn decode(d: pg_sys::Datum) -> Value {
+    // SAFETY: a jsonb varlena (detoasted to a 4-byte header if it is toasted, compressed or short), read
+    // within its size; PostgreSQL's own format, so every offset stays inside it.
+    unsafe {
+        let v = pg_sys::pg_detoast_datum(d.cast_mut_ptr());
+        let bytes = std::slice::from_raw_parts(v as *const u8, pgrx::varsize_any(v));
+        let root = read_container(&bytes[VARHDRSZ..]);
+        if v != d.cast_mut_ptr() {
+            pg_sys::pfree(v.cast());
+        }
+        root
+    }
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// The container whose header starts `c`; a raw scalar document (`JB_FSCALAR`) is its one element.
+fn read_container(c: &[u8]) -> Value {
+    let header = u32_at(c, 0);
+    let count = (header & JB_CMASK) as usize;
+    let n = if header & JB_FOBJECT != 0 { 2 * count } else { count };
+    let base = 4 + 4 * n;
+    // Each child's data, in entry order: keys first for an object.
+    let mut end = 0usize;
+    let mut children = (0..n).map(|i| {
+        let e = u32_at(c, 4 + 4 * i);
+        let start = end;
+        end = if e & JENTRY_HAS_OFF != 0 { (e & MAX_LEN as u32) as usize } else { start + (e & MAX_LEN as u32) as usize };
+        read_scalar(e & JENTRY_TYPEMASK, &c[base + start..base + end], start)
+    });
+    if header & JB_FOBJECT != 0 {
+        let keys: Vec<Value> = children.by_ref().take(count).collect();
+        let mut m = serde_json::Map::with_capacity(count);
+        for (k, v) in keys.into_iter().zip(children) {
+            if let Value::String(k) = k {
+                m.insert(k, v);
+            }
+        }
+        Value::Object(m)
+    } else if header & JB_FSCALAR != 0 {
+        children.next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(children.collect())
+    }
+}
+
+/// A child of type `kind` whose bytes (padding included) are `data`, starting at `offset` in its
+/// container's data: numerics and containers begin at the next 4-byte boundary.
+fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Value {
+    let aligned = || &data[offset.wrapping_neg() % 4..];
+    match kind {
+        JENTRY_ISSTRING => match std::str::from_utf8(data) {
+            Ok(s) => Value::String(s.to_owned()),
+            Err(_) => error!("audit_ext: a jsonb string is not UTF-8"),
+        },
+        JENTRY_ISNUMERIC => {
+            // SAFETY: numeric_out(numeric) on the numeric varlena jsonb stores (4-byte header, aligned).
+            let text = unsafe {
+                let d = pg_sys::Datum::from(aligned().as_ptr());
+                let out = direct_function_call_as_datum(pg_sys::numeric_out, &[Some(d)]).expect("numeric_out returns a value");
+                let s = std::ffi::CStr::from_ptr(out.cast_mut_ptr()).to_string_lossy().into_owned();
+                pg_sys::pfree(out.cast_mut_ptr());
+                s
+            };
+            number(&text)
+        }
+        JENTRY_ISBOOL_TRUE => Value::Bool(true),
+        JENTRY_ISBOOL_FALSE => Value::Bool(false),
+        JENTRY_ISNULL => Value::Null,
+        _ => read_container(aligned()),
+    }
+}
+
+/// `numeric_out`'s text of a jsonb number as serde reads it; serde reports some finite numbers printed with
+/// hundreds of digits (`1.7976931348623157e308` as jsonb keeps it) as out of range, so those go through
+/// Rust's exact `f64` parsing, as Go's decoder reads them. Only a number beyond `f64` (`1e400`) is null.
+fn number(text: &str) -> Value {
+    serde_json::from_str::<serde_json::Number>(text)
+        .ok()
+        .or_else(|| text.parse::<f64>().ok().and_then(serde_json::Number::from_f64))
+        .map_or(Value::Null, Value::Number)
 }

@@ -6,7 +6,8 @@ use crate::dsl::Log;
 use crate::plan::lookups::LINK_FIELDS;
 use crate::plan::query::Details;
 use crate::shape::{self, AuditRow, ConnectionRow, Joined, Organization, UserRow};
-use pgrx::datum::{DatumWithOid, JsonB, Timestamp, TimestampWithTimeZone};
+use super::jsonb::Decoded;
+use pgrx::datum::{DatumWithOid, Timestamp, TimestampWithTimeZone};
 use pgrx::spi::{SpiHeapTupleData, SpiResult};
 use serde_json::Value;
 
@@ -20,7 +21,7 @@ fn tstz(r: &SpiHeapTupleData, i: usize) -> SpiResult<Option<i64>> {
     Ok(r.get::<TimestampWithTimeZone>(i)?.map(|t| t.into_inner()))
 }
 fn json_col(r: &SpiHeapTupleData, i: usize) -> SpiResult<Value> {
-    Ok(r.get::<JsonB>(i)?.map(|j| j.0).unwrap_or(Value::Null))
+    Ok(r.get::<Decoded>(i)?.map(|j| j.0).unwrap_or(Value::Null))
 }
 
 /// The ten users columns starting at `i`.

@@ -34,7 +34,8 @@ impl Resolver for LiveResolver<'_> {
 /// `auditor` and site-wide custom roles vote at the site level; org roles `organization-admin` and
 /// `organization-auditor` and the organization's custom roles vote in that organization. So a site-level
 /// allow → every row; a site-level deny → nothing; else the organizations whose vote allows. A deleted,
-/// suspended or unknown actor reads nothing.
+/// suspended or unknown actor reads nothing. The organizations' votes are read only when the site level
+/// has not decided.
 pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
     // The votes (`true` = negated) of a permission list's entries that match (object or *, read or *).
     let votes = |col: &str| {
@@ -59,7 +60,7 @@ pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
                                          UNION ALL \
                                          SELECT v.neg FROM {s}.custom_roles cr, LATERAL ({org}) v(neg) \
                                           WHERE cr.organization_id = om.organization_id AND cr.name = ANY (om.roles)) x) vote \
-                  WHERE om.user_id = $1 AND NOT site.deny AND vote.allow AND NOT vote.deny) \
+                  WHERE om.user_id = $1 AND NOT (site.allow OR site.deny) AND vote.allow AND NOT vote.deny) \
            FROM site",
         site = votes("cr.site_permissions"),
         org = votes("cr.org_permissions"),
