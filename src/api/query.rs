@@ -125,9 +125,10 @@ fn count_connection_logs(
 }
 
 fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offset_: Option<i32>, cap: Option<i32>) -> Jsonb {
-    let page = Page { limit: page_size(limit), offset: offset(offset_), count_cap: count_cap(cap) };
+    let mut page = Page { limit: page_size(limit), offset: offset(offset_), count_cap: count_cap(cap), time_index: false };
     let qschema = qschema();
     let catalog = LiveCatalog::new();
+    page.time_index = page.offset >= query::DEEP_OFFSET && catalog.walks_by_time(log);
     let mut filter = caller.compile(log, q, &qschema);
     if filter.orgs.is_some() && !catalog.walks_by_organization(log) {
         filter.orgs = None;
@@ -293,6 +294,62 @@ mod tests {
         Spi::run("ANALYZE audit_logs").unwrap();
         check("cli", "NULL", "true", false);
         check("autostart", "NULL", "true", true);
+    }
+
+    /// A deep page of every row starts from its first row's time, counted in the time index; it is the page
+    /// the plain walk gives, across ties in time (rows that share the first row's time, on both sides of the
+    /// page's start), at the end of the log, and past it; and without a time index the plain walk runs.
+    #[pg_test]
+    fn deep_pages_agree_with_the_plain_walk() {
+        use crate::plan::query::DEEP_OFFSET;
+        load_fixture(3500);
+        // 40 rows that share one time with a row near position DEEP_OFFSET + 10, and 30 connections likewise.
+        Spi::run(&format!(
+            "INSERT INTO audit_logs SELECT md5('tie' || g)::uuid, a.\"time\", a.user_id, a.organization_id, a.ip, a.user_agent, \
+                    a.resource_type, a.resource_id, a.resource_target, a.action, a.diff, a.status_code, a.additional_fields, \
+                    a.request_id, a.resource_icon \
+             FROM generate_series(1, 40) g, (SELECT * FROM audit_logs ORDER BY \"time\" DESC, id DESC OFFSET {} LIMIT 1) a;
+             INSERT INTO connection_logs SELECT md5('tie' || g)::uuid, c.connect_time, c.organization_id, c.workspace_owner_id, \
+                    c.workspace_id, c.workspace_name, c.agent_name, c.type, c.ip, c.code, c.user_agent, c.user_id, c.slug_or_port, \
+                    md5('tie connection' || g)::uuid, c.disconnect_time, c.disconnect_reason \
+             FROM generate_series(1, 30) g, (SELECT * FROM connection_logs ORDER BY connect_time DESC, id DESC OFFSET {} LIMIT 1) c;
+             ANALYZE audit_logs; ANALYZE connection_logs",
+            DEEP_OFFSET + 10,
+            DEEP_OFFSET + 3
+        ))
+        .unwrap();
+        let total: i64 = one("SELECT count(*) FROM audit_logs");
+        let connections: i64 = one("SELECT count(*) FROM connection_logs");
+        assert!(connections > i64::from(DEEP_OFFSET) + 60, "{connections} connections");
+        let check = |log: &str, time: &str, offset: i64, limit: i64| {
+            let want: Vec<String> = Spi::connect(|c| {
+                let sql = format!("SELECT id::text FROM {log}_logs ORDER BY {time} DESC, id DESC LIMIT {limit} OFFSET {offset}");
+                c.select(&sql, None, &[]).unwrap().map(|r| r.get::<String>(1).unwrap().unwrap()).collect()
+            });
+            let p = one::<pgrx::JsonB>(&format!("SELECT audit_ext.{log}_logs('', {}, {limit}, {offset})", USER(1))).0;
+            let got: Vec<String> = p[format!("{log}_logs")].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+            assert_eq!(got, want, "{log} {limit}/{offset}");
+            got.len()
+        };
+        let deep = i64::from(DEEP_OFFSET);
+        for offset in [deep, deep + 1, deep + 9, deep + 10, deep + 11, deep + 30, deep + 49, deep + 50, total - 7, total, total + 5] {
+            for limit in [1, 25, 100] {
+                check("audit", "\"time\"", offset, limit);
+            }
+        }
+        for offset in [deep, deep + 3, deep + 20, deep + 32, connections - 1, connections + 1] {
+            check("connection", "connect_time", offset, 25);
+        }
+        assert_eq!(check("audit", "\"time\"", total - 7, 100), 7);
+        // The deep path was taken (the SQL it runs is pinned by plan::query's unit tests); without a time
+        // index, or with only a partial one, the plain walk runs.
+        let by_time = || crate::exec::catalog::LiveCatalog::new().walks_by_time(crate::dsl::Log::Audit);
+        assert!(by_time());
+        Spi::run("DROP INDEX idx_audit_logs_time_desc; CREATE INDEX partial_time ON audit_logs (\"time\" DESC) WHERE status_code < 500").unwrap();
+        assert!(!by_time());
+        for offset in [deep, deep + 10, deep + 49] {
+            check("audit", "\"time\"", offset, 25);
+        }
     }
 
     #[pg_test]

@@ -61,6 +61,17 @@ impl LiveCatalog {
         super::spi::one_kept::<bool>(SQL, &[table.into(), crate::plan::time_attname(log).into()]).unwrap_or(false)
     }
 
+    /// Whether `log`'s table has a valid, complete (not partial) btree index led by its time column, which lets a
+    /// deep page count its way to its first row in the index alone (`plan::query::DEEP_OFFSET`).
+    pub fn walks_by_time(&self, log: crate::dsl::Log) -> bool {
+        const SQL: &str = "SELECT EXISTS (SELECT FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree' \
+             JOIN pg_attribute a0 ON a0.attrelid = i.indrelid AND a0.attnum = i.indkey[0] \
+             WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indpred IS NULL AND a0.attname = $2)";
+        let table = format!("{}.{}", quote_identifier(&self.schema), crate::plan::table(log));
+        super::spi::one_kept::<bool>(SQL, &[table.into(), crate::plan::time_attname(log).into()]).unwrap_or(false)
+    }
+
     /// The enum type's oid and the oid of its value `label` (an enum datum), if both exist.
     pub fn enum_value(&self, type_name: &str, label: &str) -> Option<(pg_sys::Oid, pg_sys::Oid)> {
         // Labels are `name`s: at most NAMEDATALEN - 1 bytes, no NUL.

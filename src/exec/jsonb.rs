@@ -7,8 +7,9 @@
 //!   PostgreSQL's own numeric code, 4-byte aligned; nested containers 4-byte aligned, the padding counted as
 //!   theirs.
 //! - A log row's `diff` or `additional_fields` datum → `serde_json::Value` (`decode`, as `fillJsonbValue`
-//!   reads it), instead of pgrx's `jsonb_out` + `serde_json::from_str`; numbers still go through `numeric_out`
-//!   and serde's number parsing, so the values are the ones that path gives (a `#[pg_test]` compares them).
+//!   reads it), instead of pgrx's `jsonb_out` + `serde_json::from_str`. Numbers still go through `numeric_out`
+//!   and serde's number parsing, so the values are the ones that path gives (a `#[pg_test]` compares them),
+//!   except that a finite number serde calls out of range is read as Rust's `f64` parsing reads it.
 
 use pgrx::prelude::*;
 use pgrx::{direct_function_call_as_datum, impl_sql_translatable};
@@ -58,8 +59,8 @@ impl From<&Value> for Jsonb {
 
 // jsonb's layout constants, from PostgreSQL's `utils/jsonb.h` (through pgrx's bindings).
 use pg_sys::{
-    JB_CMASK, JB_FARRAY, JB_FOBJECT, JB_FSCALAR, JENTRY_HAS_OFF, JENTRY_ISSTRING, JENTRY_ISBOOL_FALSE, JENTRY_ISBOOL_TRUE, JENTRY_ISCONTAINER,
-    JENTRY_ISNULL, JENTRY_ISNUMERIC, JENTRY_TYPEMASK,
+    JB_CMASK, JB_FARRAY, JB_FOBJECT, JB_FSCALAR, JENTRY_HAS_OFF, JENTRY_ISBOOL_FALSE, JENTRY_ISBOOL_TRUE,
+    JENTRY_ISCONTAINER, JENTRY_ISNULL, JENTRY_ISNUMERIC, JENTRY_ISSTRING, JENTRY_TYPEMASK,
 };
 const VARHDRSZ: usize = 4;
 /// `JENTRY_OFFLENMASK`: the largest length or offset an entry holds; the largest string, and container.

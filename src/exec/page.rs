@@ -1,12 +1,12 @@
 //! Runs a page statement (`plan::query::page`), then its details statements for the page's rows
 //! (`plan::query::Details`), into `shape`'s row types; the JSON is then shaped in Rust.
 
+use super::jsonb::Decoded;
 use super::{from_uuid, spi, to_uuid};
 use crate::dsl::Log;
 use crate::plan::lookups::LINK_FIELDS;
 use crate::plan::query::Details;
 use crate::shape::{self, AuditRow, ConnectionRow, Joined, Organization, UserRow};
-use super::jsonb::Decoded;
 use pgrx::datum::{DatumWithOid, Timestamp, TimestampWithTimeZone};
 use pgrx::spi::{SpiHeapTupleData, SpiResult};
 use serde_json::Value;

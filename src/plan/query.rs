@@ -38,12 +38,20 @@ pub fn count(log: Log, qschema: &str, mut filter: Fragment, cap: i32) -> Fragmen
 pub const FEW_BY_BUILDS: i32 = 2000;
 
 /// Which page, and the count cap. `limit` is already defaulted (Coder's 0 → 100) and bounded.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Page {
     pub limit: i32,
     pub offset: i32,
     pub count_cap: i32,
+    /// Whether the log table has a btree index led by its time column (Coder's stock schema has one), which
+    /// lets a deep page count its way to its first row in the index alone (`DEEP_OFFSET`).
+    pub time_index: bool,
 }
+
+/// A page at least this deep, of every row (no filter, a site-wide reader), finds the time of its first row
+/// by counting through the time index (an index-only scan) instead of reading and discarding every row
+/// before it; then it reads only its own rows.
+pub const DEEP_OFFSET: i32 = 500;
 
 /// The log's time column, quoted for SQL text.
 fn time_column(log: Log) -> String {
@@ -79,12 +87,15 @@ fn row_columns(log: Log) -> &'static str {
 /// `build_reason:` alone (`Fragment::builds`): the count is read from the reason's builds, at least up to
 /// `FEW_BY_BUILDS + 1`; at most `FEW_BY_BUILDS` matches are sorted as read from the builds, more are walked
 /// (the other branch's one-time filter is false, so it never runs).
+///
+/// A deep page of every row (`DEEP_OFFSET`) starts from its first row's time, found in the time index alone.
 pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
     let t = table(log);
     let time = time_column(log);
     let w = filter.sql.clone();
     let orgs = filter.orgs.clone();
     let builds = filter.builds.clone();
+    let deep = page.time_index && page.offset >= DEEP_OFFSET && orgs.is_none() && builds.is_none() && w == "true";
     // From builds, count at least past FEW_BY_BUILDS, to know which way the page goes; the count reported
     // is still capped at `count_cap + 1`.
     let counting = match (&builds, page.count_cap) {
@@ -113,7 +124,28 @@ pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
                 .collect();
             format!("SELECT {t}.* FROM ({}) {t} {order} LIMIT {limit} OFFSET {offset}", walks.join(" UNION ALL "))
         }
+        None if deep => {
+            // The rows that share the first row's time, from its place among them on; then older rows.
+            let at = "(SELECT at FROM boundary)";
+            format!(
+                "SELECT {t}.* FROM ((SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} = {at} AND {gate} ORDER BY {t}.id DESC \
+                 LIMIT {limit} OFFSET {offset} - (SELECT above FROM boundary)) UNION ALL \
+                 (SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} < {at} AND {gate} {order} LIMIT {limit})) {t} {order} LIMIT {limit}"
+            )
+        }
         None => format!("SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND {gate} {order} LIMIT {limit} OFFSET {offset}"),
+    };
+    // A deep page: the time of its first row (at position `offset`, newest first) and how many rows are newer
+    // (its rank among the first `offset + 1` times, less one: more rows may share that time), from one read of
+    // the time index alone.
+    let boundary = if deep {
+        format!(
+            ", boundary(at, above) AS MATERIALIZED (SELECT at, rank() OVER (ORDER BY at DESC) - 1 \
+             FROM (SELECT {t}.{time} FROM {qschema}.{t} ORDER BY {t}.{time} DESC LIMIT {offset} + 1) b(at) \
+             ORDER BY at DESC OFFSET {offset} LIMIT 1)"
+        )
+    } else {
+        String::new()
     };
     let (rows, n) = match (builds, few) {
         (Some(builds), Some(few)) => {
@@ -131,7 +163,7 @@ pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
     };
     let columns = row_columns(log);
     f.sql = format!(
-        "WITH matched(n) AS MATERIALIZED ({counted}), page AS ({rows}) \
+        "WITH matched(n) AS MATERIALIZED ({counted}){boundary}, page AS ({rows}) \
          SELECT {n}, {columns} FROM matched m LEFT JOIN page p ON true ORDER BY p.{time} DESC, p.id DESC"
     );
     f
@@ -207,15 +239,15 @@ mod tests {
 
     #[test]
     fn pages_count_first_and_order_by_time_then_id() {
-        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 2000 });
+        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 2000, ..Default::default() });
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2) capped), page AS (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.user_id = $1 AND (SELECT n FROM matched) > 0"), "{}", p.sql);
         assert!(p.sql.contains(r#"ORDER BY audit_logs."time" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4"#));
         assert_eq!(&p.params[1..], &[Param::Int(2001), Param::Int(25), Param::Int(50)]);
         // The page reads the log table only.
         assert_eq!(p.sql.matches("public.").count(), 2, "{}", p.sql);
-        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0 });
+        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
         assert!(exact.sql.contains("MATERIALIZED (SELECT count(*) FROM public.audit_logs WHERE"));
-        let c = page(Log::Connection, "public", f(), Page { limit: 1, offset: 0, count_cap: 5 });
+        let c = page(Log::Connection, "public", f(), Page { limit: 1, offset: 0, count_cap: 5, ..Default::default() });
         assert!(c.sql.contains("ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC"));
         assert!(c.sql.ends_with("ORDER BY p.connect_time DESC, p.id DESC"), "{}", c.sql);
     }
@@ -229,21 +261,21 @@ mod tests {
         assert_eq!(count(Log::Audit, "public", f(), 0).sql, "SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B) matches");
         // A page counts past FEW_BY_BUILDS (here the cap of 10), reports at most cap + 1, walks the log when
         // there are more matches, and sorts them otherwise.
-        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 10 });
+        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 10, ..Default::default() });
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B LIMIT $2) capped), page AS ((SELECT audit_logs.* FROM public.audit_logs WHERE R AND (SELECT n FROM matched) > $5 ORDER BY"), "{}", p.sql);
         assert!(p.sql.contains(") UNION ALL (SELECT audit_logs.* FROM (SELECT audit_logs.* FROM A UNION ALL SELECT audit_logs.* FROM B) audit_logs WHERE (SELECT n FROM matched) BETWEEN 1 AND $5 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)) SELECT least(m.n, $6), p.id,"), "{}", p.sql);
         assert_eq!(&p.params[1..], &[Param::Int(i64::from(FEW_BY_BUILDS) + 1), Param::Int(25), Param::Int(50), Param::Int(FEW_BY_BUILDS.into()), Param::Int(11)]);
         // An exact count is reported as is; a cap above FEW_BY_BUILDS is counted to.
-        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0 });
+        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
         assert!(exact.sql.contains("SELECT m.n, p.id,") && exact.sql.contains("B) matches)"), "{}", exact.sql);
-        assert_eq!(page(Log::Audit, "public", f(), Page { limit: 1, offset: 0, count_cap: 5000 }).params[1], Param::Int(5001));
+        assert_eq!(page(Log::Audit, "public", f(), Page { limit: 1, offset: 0, count_cap: 5000, ..Default::default() }).params[1], Param::Int(5001));
     }
 
     #[test]
     fn organization_scoped_pages_merge_one_walk_per_organization() {
         let orgs = Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() });
         let two = Fragment { sql: "audit_logs.organization_id = ANY ($1)".into(), params: vec![Param::UuidArray(vec![])], orgs, builds: None };
-        let p = page(Log::Audit, "public", two, Page { limit: 10, offset: 5, count_cap: 2000 });
+        let p = page(Log::Audit, "public", two, Page { limit: 10, offset: 5, count_cap: 2000, ..Default::default() });
         for i in 1..=2 {
             assert!(p.sql.contains(&format!(
                 "(SELECT audit_logs.* FROM public.audit_logs WHERE true AND audit_logs.organization_id = ($1)[{i}] AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $5)"
@@ -253,6 +285,31 @@ mod tests {
         assert!(p.sql.contains(") audit_logs ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)"), "{}", p.sql);
         // Each walk stops after limit + offset rows.
         assert_eq!(p.params[4], Param::Int(15));
+    }
+
+    #[test]
+    fn deep_pages_of_every_row_start_from_the_time_index() {
+        let all = || Fragment { sql: "true".into(), ..Default::default() };
+        let deep = Page { limit: 100, offset: DEEP_OFFSET, count_cap: 2000, time_index: true };
+        let p = page(Log::Audit, "public", all(), deep);
+        // $1 cap + 1, $2 limit, $3 offset.
+        assert_eq!(p.params, vec![Param::Int(2001), Param::Int(100), Param::Int(DEEP_OFFSET.into())]);
+        assert!(p.sql.contains(
+            ", boundary(at, above) AS MATERIALIZED (SELECT at, rank() OVER (ORDER BY at DESC) - 1 \
+             FROM (SELECT audit_logs.\"time\" FROM public.audit_logs ORDER BY audit_logs.\"time\" DESC LIMIT $3 + 1) b(at) \
+             ORDER BY at DESC OFFSET $3 LIMIT 1), page AS ("
+        ), "{}", p.sql);
+        assert!(p.sql.contains("WHERE audit_logs.\"time\" = (SELECT at FROM boundary) AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.id DESC LIMIT $2 OFFSET $3 - (SELECT above FROM boundary))"), "{}", p.sql);
+        assert!(p.sql.contains("WHERE audit_logs.\"time\" < (SELECT at FROM boundary) AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $2)"), "{}", p.sql);
+        let c = page(Log::Connection, "public", all(), deep);
+        assert!(c.sql.contains("connection_logs.connect_time < (SELECT at FROM boundary)"), "{}", c.sql);
+        // Not without a time index, not shallower, not with a filter, and not for organization walks.
+        let plain = |f: Fragment, p: Page| !page(Log::Audit, "public", f, p).sql.contains("boundary");
+        assert!(plain(all(), Page { time_index: false, ..deep }));
+        assert!(plain(all(), Page { offset: DEEP_OFFSET - 1, ..deep }));
+        assert!(plain(f(), deep));
+        let orgs = Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() });
+        assert!(plain(Fragment { orgs, ..all() }, deep));
     }
 
     #[test]
