@@ -343,9 +343,20 @@ mod tests {
         assert_eq!(check("audit", "\"time\"", total - 7, 100), 7);
         // The deep path was taken (the SQL it runs is pinned by plan::query's unit tests); without a time
         // index, or with only a partial one, the plain walk runs.
-        let by_time = || crate::exec::catalog::LiveCatalog::new().walks_by_time(crate::dsl::Log::Audit);
+        let catalog = crate::exec::catalog::LiveCatalog::new;
+        let by_time = || catalog().walks_by_time(crate::dsl::Log::Audit);
         assert!(by_time());
         Spi::run("DROP INDEX idx_audit_logs_time_desc; CREATE INDEX partial_time ON audit_logs (\"time\" DESC) WHERE status_code < 500").unwrap();
+        assert!(!by_time());
+        // The same rule for organization walks: (organization_id, time) first, complete, btree.
+        let by_org = || catalog().walks_by_organization(crate::dsl::Log::Audit);
+        assert!(!by_org(), "Coder's (organization_id) index does not walk in time order");
+        Spi::run("CREATE INDEX partial_org ON audit_logs (organization_id, \"time\" DESC) WHERE status_code < 500").unwrap();
+        assert!(!by_org());
+        Spi::run("CREATE INDEX org_expr ON audit_logs (organization_id, (status_code + 1))").unwrap();
+        assert!(!by_org());
+        Spi::run("CREATE INDEX org_time ON audit_logs (organization_id, \"time\" DESC, id)").unwrap();
+        assert!(by_org());
         assert!(!by_time());
         for offset in [deep, deep + 10, deep + 49] {
             check("audit", "\"time\"", offset, 25);

@@ -52,24 +52,28 @@ impl LiveCatalog {
     /// a page walk each readable organization's rows in time order (`plan::query::page`); without one, a
     /// single walk of the time index serves several organizations better.
     pub fn walks_by_organization(&self, log: crate::dsl::Log) -> bool {
-        const SQL: &str = "SELECT EXISTS (SELECT FROM pg_index i \
-             JOIN pg_attribute a0 ON a0.attrelid = i.indrelid AND a0.attnum = i.indkey[0] \
-             JOIN pg_attribute a1 ON a1.attrelid = i.indrelid AND a1.attnum = i.indkey[1] \
-             WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indnkeyatts >= 2 \
-               AND a0.attname = 'organization_id' AND a1.attname = $2)";
-        let table = format!("{}.{}", quote_identifier(&self.schema), crate::plan::table(log));
-        super::spi::one_kept::<bool>(SQL, &[table.into(), crate::plan::time_attname(log).into()]).unwrap_or(false)
+        self.has_index_led_by(log, &["organization_id", crate::plan::time_attname(log)])
     }
 
-    /// Whether `log`'s table has a valid, complete (not partial) btree index led by its time column, which lets a
-    /// deep page count its way to its first row in the index alone (`plan::query::DEEP_OFFSET`).
+    /// Whether `log`'s table has an index led by its time column, which lets a deep page count its way to its
+    /// first row in the index alone (`plan::query::DEEP_OFFSET`).
     pub fn walks_by_time(&self, log: crate::dsl::Log) -> bool {
+        self.has_index_led_by(log, &[crate::plan::time_attname(log)])
+    }
+
+    /// Whether `log`'s table has a valid, complete (not partial) btree index whose first key columns are
+    /// `columns`, in that order: one that can walk them in order for every row.
+    fn has_index_led_by(&self, log: crate::dsl::Log, columns: &[&str]) -> bool {
         const SQL: &str = "SELECT EXISTS (SELECT FROM pg_index i \
              JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree' \
-             JOIN pg_attribute a0 ON a0.attrelid = i.indrelid AND a0.attnum = i.indkey[0] \
-             WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indpred IS NULL AND a0.attname = $2)";
+             WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indpred IS NULL \
+               AND (SELECT array_agg(a.attname::text ORDER BY k.n) \
+                      FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n) \
+                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                     WHERE k.n <= cardinality($2) AND k.n <= i.indnkeyatts) = $2)";
         let table = format!("{}.{}", quote_identifier(&self.schema), crate::plan::table(log));
-        super::spi::one_kept::<bool>(SQL, &[table.into(), crate::plan::time_attname(log).into()]).unwrap_or(false)
+        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        super::spi::one_kept::<bool>(SQL, &[table.into(), columns.into()]).unwrap_or(false)
     }
 
     /// The enum type's oid and the oid of its value `label` (an enum datum), if both exist.
