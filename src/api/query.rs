@@ -494,6 +494,31 @@ mod tests {
         assert_eq!(searched, reference(7, 493));
     }
 
+    /// `email:` / `user_email:` find deleted users too, `workspace_owner_email:` only live ones; all compare
+    /// case-insensitively. Checked against plain queries, with a deleted and a live user sharing one email
+    /// in different cases.
+    #[pg_test]
+    fn emails_resolve_to_the_users_coder_means() {
+        load_fixture(2000);
+        // user 29 is deleted; user 30 is live with a mixed-case email. Give user 29 user 30's email, upper-cased.
+        Spi::run("UPDATE users SET email = upper((SELECT email FROM users WHERE id = md5('user30')::uuid)) WHERE id = md5('user29')::uuid").unwrap();
+        let email: String = one("SELECT lower(email) FROM users WHERE id = md5('user30')::uuid");
+        assert_ne!(email, one::<String>("SELECT email FROM users WHERE id = md5('user30')::uuid"), "a mixed-case email");
+        let audit = |q: &str| one::<i64>(&format!("SELECT audit_ext.count_audit_logs('{q}', NULL, 0)"));
+        let want: i64 = one("SELECT count(*) FROM audit_logs WHERE user_id IN (md5('user29')::uuid, md5('user30')::uuid)");
+        let deleted: i64 = one("SELECT count(*) FROM audit_logs WHERE user_id = md5('user29')::uuid");
+        assert!(deleted > 0 && want > deleted, "both users have events");
+        assert_eq!(audit(&format!("email:{email}")), want, "email: finds the deleted user too");
+        let connections = |q: &str| one::<i64>(&format!("SELECT audit_ext.count_connection_logs('{q}', NULL, 0)"));
+        let owned: i64 = one("SELECT count(*) FROM connection_logs WHERE workspace_owner_id = md5('user30')::uuid");
+        assert!(owned > 0 && one::<i64>("SELECT count(*) FROM connection_logs WHERE workspace_owner_id = md5('user29')::uuid") > 0);
+        assert_eq!(connections(&format!("workspace_owner_email:{}", email.to_uppercase())), owned, "only the live owner");
+        let web: i64 = one("SELECT count(*) FROM connection_logs WHERE user_id IN (md5('user29')::uuid, md5('user30')::uuid)");
+        let web_deleted: i64 = one("SELECT count(*) FROM connection_logs WHERE user_id = md5('user29')::uuid");
+        assert!(web_deleted > 0 && web > web_deleted, "both users have web connections");
+        assert_eq!(connections(&format!("user_email:{email}")), web, "user_email: finds the deleted user too");
+    }
+
     #[pg_test]
     fn connection_pages_match_a_plain_query() {
         load_fixture(2000);

@@ -17,11 +17,21 @@ impl Resolver for LiveResolver<'_> {
         spi::one_kept::<pgrx::Uuid>(&sql, &[username.into()]).map(to_uuid)
     }
 
+    /// `lower(email) = lower($1)`, read in three disjoint parts so that Coder's partial index on `lower(email)`
+    /// (non-deleted users with an email) serves the first: a service account's empty email matches only `''`
+    /// (a one-time filter, no scan otherwise), and deleted users, when included, are read by a scan that tests
+    /// `deleted` before lowering anything (one is needed unless the advised `lower(email)` index exists).
     fn users_by_email(&self, email: &str, include_deleted: bool) -> Vec<Uuid> {
-        let deleted = if include_deleted { "" } else { " AND NOT deleted" };
+        let users = format!("{}.users", self.qschema);
+        let deleted = if include_deleted {
+            format!(" UNION ALL SELECT id FROM {users} WHERE deleted AND lower(email) = lower($1)")
+        } else {
+            String::new()
+        };
         let sql = format!(
-            "SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {}.users WHERE lower(email) = lower($1){deleted}",
-            self.qschema
+            "SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM (\
+             SELECT id FROM {users} WHERE lower(email) = lower($1) AND NOT deleted AND email <> '' \
+             UNION ALL SELECT id FROM {users} WHERE $1 = '' AND email = '' AND NOT deleted{deleted}) u"
         );
         spi::one_kept::<Vec<pgrx::Uuid>>(&sql, &[email.into()]).unwrap_or_default().into_iter().map(to_uuid).collect()
     }

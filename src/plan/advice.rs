@@ -43,7 +43,7 @@ pub const ADVICE: &[Advice] = &[
                               "((disconnect_time IS NULL) AND (type <> ALL (ARRAY['workspace_app'::%connection_type, 'port_forwarding'::%connection_type])))")),
              serves: "status:ongoing (exactly its rows: so its count reads the index alone)" },
     Advice { table: "users", name: "audit_ext_users_lower_email", columns: "lower(email)", predicate: None,
-             serves: "email:, user_email:, workspace_owner_email: (Coder's lower(email) index skips deleted users, whose events email: still finds)" },
+             serves: "email:, user_email: for deleted users, whose events they still find (Coder's lower(email) index skips them)" },
     Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_reason_id", columns: "reason, id) INCLUDE (workspace_id, build_number", predicate: None,
              serves: "build_reason: — the reason's builds, and whether a build has the reason, read from the index alone (Coder has no index on reason)" },
     Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_ai_task", columns: "workspace_id", predicate: Some(("has_ai_task", "has_ai_task")),
