@@ -125,10 +125,12 @@ fn count_connection_logs(
 }
 
 fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offset_: Option<i32>, cap: Option<i32>) -> Jsonb {
-    let mut page = Page { limit: page_size(limit), offset: offset(offset_), count_cap: count_cap(cap), time_index: false };
     let qschema = qschema();
     let catalog = LiveCatalog::new();
-    page.time_index = page.offset >= query::DEEP_OFFSET && catalog.walks_by_time(log);
+    let offset = offset(offset_);
+    // The catalog is asked only when the page is deep enough to use the time index.
+    let time_index = offset >= query::DEEP_OFFSET && catalog.walks_by_time(log);
+    let page = Page { limit: page_size(limit), offset, count_cap: count_cap(cap), time_index };
     let mut filter = caller.compile(log, q, &qschema);
     if filter.orgs.is_some() && !catalog.walks_by_organization(log) {
         filter.orgs = None;

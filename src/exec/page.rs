@@ -142,20 +142,23 @@ pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &Details, count_
     let (count, elements) = match log {
         Log::Audit => {
             let (count, mut rows) = rows(sql, args, audit_row);
-            let mut j = Joined::default();
-            if !rows.is_empty() {
-                j = joined(details, rows.iter().map(|r| r.user_id), rows.iter().map(|r| r.organization_id));
+            let j = if rows.is_empty() {
+                Joined::default()
+            } else {
+                let j = joined(details, rows.iter().map(|r| r.user_id), rows.iter().map(|r| r.organization_id));
                 resource_states(&mut rows, details.resources.as_deref().expect("audit logs have a resources statement"));
-            }
+                j
+            };
             (count, rows.into_iter().map(|r| shape::audit_log(r, &j)).collect())
         }
         Log::Connection => {
             let (count, rows) = rows(sql, args, connection_row);
-            let mut j = Joined::default();
-            if !rows.is_empty() {
+            let j = if rows.is_empty() {
+                Joined::default()
+            } else {
                 let users = rows.iter().flat_map(|r| [Some(r.workspace_owner_id), r.user_id]).flatten();
-                j = joined(details, users, rows.iter().map(|r| r.organization_id));
-            }
+                joined(details, users, rows.iter().map(|r| r.organization_id))
+            };
             (count, rows.into_iter().map(|r| shape::connection_log(r, &j)).collect())
         }
     };

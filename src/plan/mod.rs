@@ -266,34 +266,40 @@ pub fn compile(
 fn build_reason(b: &mut Builder, label: &str, per_row: bool) -> (String, String) {
     let p = b.bind(Param::Enum { type_name: "build_reason", label: label.to_string() });
     let probe = if per_row { " OFFSET 0" } else { "" };
+    let [build_row, create_row] = reason_rows(b);
     let sql = format!(
-        "(({rt} = {wb} AND EXISTS (SELECT 1 FROM {builds} wb WHERE wb.id = {rid} AND wb.reason = {p}{probe})) OR \
-         ({rt} = {ws} AND {act} = {create} AND EXISTS (SELECT 1 FROM {builds} wb JOIN {workspaces} w ON w.id = wb.workspace_id \
+        "(({build_row} AND EXISTS (SELECT 1 FROM {builds} wb WHERE wb.id = {rid} AND wb.reason = {p}{probe})) OR \
+         ({create_row} AND EXISTS (SELECT 1 FROM {builds} wb JOIN {workspaces} w ON w.id = wb.workspace_id \
          WHERE wb.workspace_id = {rid} AND wb.build_number = 1 AND wb.reason = {p} OFFSET 0)))",
-        rt = b.col("resource_type"),
         rid = b.col("resource_id"),
-        act = b.col("action"),
-        wb = b.enum_const("resource_type", "workspace_build"),
-        ws = b.enum_const("resource_type", "workspace"),
-        create = b.enum_const("audit_action", "create"),
         builds = b.q("workspace_builds"),
         workspaces = b.q("workspaces"),
     );
     (sql, p)
 }
 
+/// The two kinds of audit rows a build reason can match: a `workspace_build` row (of the build it names), and
+/// a workspace `create` row (of the workspace's build 1).
+fn reason_rows(b: &Builder) -> [String; 2] {
+    let rt = b.col("resource_type");
+    [
+        format!("{rt} = {}", b.enum_const("resource_type", "workspace_build")),
+        format!("{rt} = {} AND {} = {}", b.enum_const("resource_type", "workspace"), b.col("action"), b.enum_const("audit_action", "create")),
+    ]
+}
+
 /// `build_reason:`'s matches from the reason's builds (`p`), for a site-wide reader (no other condition).
 fn by_builds(b: &Builder, p: &str) -> ByBuilds {
     let (logs, builds, workspaces) = (b.q("audit_logs"), b.q("workspace_builds"), b.q("workspaces"));
-    let (rt, rid) = (b.col("resource_type"), b.col("resource_id"));
-    let probe = |key: &str, kind: &str| format!("LATERAL (SELECT audit_logs.* FROM {logs} WHERE {rid} = {key} AND {rt} = {kind} OFFSET 0) audit_logs");
-    let create = format!("{} AND {} = {}", b.enum_const("resource_type", "workspace"), b.col("action"), b.enum_const("audit_action", "create"));
+    let rid = b.col("resource_id");
+    let [build_row, create_row] = reason_rows(b);
+    let probe = |key: &str, kind: &str| format!("LATERAL (SELECT audit_logs.* FROM {logs} WHERE {rid} = {key} AND {kind} OFFSET 0) audit_logs");
     ByBuilds {
         from: [
-            format!("{builds} wb, {} WHERE wb.reason = {p}", probe("wb.id", &b.enum_const("resource_type", "workspace_build"))),
+            format!("{builds} wb, {} WHERE wb.reason = {p}", probe("wb.id", &build_row)),
             format!(
                 "{builds} wb JOIN {workspaces} w ON w.id = wb.workspace_id, {} WHERE wb.reason = {p} AND wb.build_number = 1",
-                probe("wb.workspace_id", &create)
+                probe("wb.workspace_id", &create_row)
             ),
         ],
     }
