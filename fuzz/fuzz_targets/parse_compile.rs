@@ -14,6 +14,7 @@
 //!   bit 0      log: 0 audit, 1 connection
 //!   bits 1–2   access: 0 all, 1 no organizations, 2 organization "coder", 3 two organizations
 //!   bit 3      actor: 0 none (so `me` is an error), 1 alice
+//!   bits 4–5   Coder's schema generation: 0 G1, 1 G2, 2–3 G3 (connection methods)
 //!   bit 6      schema: 0 `public`, 1 `"My Schema"`
 //! so the seeds' ASCII digits mean: `0` audit/all, `1` connection/all, `4`/`5` org-scoped, `8`/`9` with an
 //! actor; letters (bit 6 set) use the quoted schema.
@@ -24,7 +25,7 @@
 
 use audit_ext::dsl::parse::Value;
 use audit_ext::dsl::{self, Catalog, Limits, Log, ParseError};
-use audit_ext::plan::{self, render::render, Access, Fragment, Resolver};
+use audit_ext::plan::{self, profile::Profile, render::render, Access, Fragment, Resolver};
 use libfuzzer_sys::fuzz_target;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -39,8 +40,11 @@ const ALICE: Uuid = Uuid::from_u128(0xa11ce000_0000_4000_8000_000000000001);
 const ALICE_OLD: Uuid = Uuid::from_u128(0xa11ce000_0000_4000_8000_000000000002);
 const BOB: Uuid = Uuid::from_u128(0xb0b00000_0000_4000_8000_000000000001);
 
-/// Coder's enum labels (tests/fixture/schema.sql) and two organizations.
-struct FuzzCatalog;
+/// Coder's enum labels (tests/fixture/schema.sql) and two organizations; `methods` when connection logs
+/// record methods (Coder G3).
+struct FuzzCatalog {
+    methods: bool,
+}
 
 impl Catalog for FuzzCatalog {
     fn enum_has(&self, type_name: &str, label: &str) -> bool {
@@ -62,10 +66,16 @@ impl Catalog for FuzzCatalog {
                 "ssh_connection", "vscode_connection", "jetbrains_connection", "task_auto_pause", "task_manual_pause",
                 "task_resume",
             ],
-            "connection_type" => &["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding"],
+            "connection_type" if !self.methods => {
+                &["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding", "tunnel"]
+            }
             other => panic!("the parser asked for an unknown enum type {other:?}"),
         };
         labels.contains(&label)
+    }
+
+    fn connection_methods(&self) -> bool {
+        self.methods
     }
 
     fn organization_by_name(&self, name: &str) -> Option<Uuid> {
@@ -108,15 +118,15 @@ impl Resolver for FuzzResolver {
 const WORDS: &[&str] = &[
     // SQL
     "AND", "OR", "NOT", "IN", "IS", "NULL", "ANY", "EXISTS", "SELECT", "FROM", "WHERE", "JOIN", "ON", "true",
-    "false", "1", "OFFSET", "0", "LATERAL",
+    "false", "1", "OFFSET", "0", "LATERAL", "ALL",
     // tables and aliases
     "audit_logs", "connection_logs", "workspace_builds", "workspaces", "wb", "w",
     // columns
     "request_id", "resource_id", "resource_target", "user_id", "time", "organization_id", "resource_type",
     "action", "workspace_owner_id", "type", "connect_time", "workspace_id", "connection_id", "disconnect_time",
-    "id", "reason", "build_number",
-    // types (schema-qualified enum constants; uuid / timestamptz casts of rendered literals)
-    "audit_action", "connection_type", "build_reason", "uuid", "timestamptz",
+    "id", "reason", "build_number", "slug_or_port", "connection_method", "app_name_or_port",
+    // types (schema-qualified enum constants; uuid / timestamptz / text[] casts of rendered literals)
+    "audit_action", "connection_type", "connection_log_method", "build_reason", "uuid", "timestamptz", "text",
     // the schema as passed
     "public", "S",
 ];
@@ -275,8 +285,10 @@ fn one(data: &[u8]) {
     };
     let actor = (sel & 8 != 0).then_some(ALICE);
     let qschema = if sel & 64 == 0 { "public" } else { "\"My Schema\"" };
+    let generation = ((sel >> 4) & 3).clamp(0, 2) + 1;
+    let profile = Profile::generation_for_tests(qschema, generation);
 
-    let filter = match dsl::parse(log, &q, LIMITS, &FuzzCatalog) {
+    let filter = match dsl::parse(log, &q, LIMITS, &FuzzCatalog { methods: generation == 3 }) {
         Ok(f) => f,
         Err(ParseError::Invalid(v)) => {
             assert!(!v.is_empty(), "invalid without validations for {q:?}");
@@ -293,7 +305,7 @@ fn one(data: &[u8]) {
     let _ = filter.to_json().to_string();
 
     let has_me = filter.terms.iter().any(|t| t.value == Value::Me);
-    match plan::compile(&filter, &access, actor, qschema, &FuzzResolver) {
+    match plan::compile(&filter, &access, actor, &profile, &FuzzResolver) {
         Ok(frag) => check_fragment(&frag, qschema, &q),
         Err(v) => {
             assert!(!v.is_empty(), "compile failed without validations for {q:?}");

@@ -38,8 +38,8 @@ pub(crate) fn raise(log: Log, err: ParseError) -> ! {
 }
 
 /// Parses `q` for `log` against the live catalog, raising on any problem.
-pub(crate) fn parse_or_raise(log: Log, q: &str) -> dsl::Filter {
-    dsl::parse(log, q, guc::limits(), &LiveCatalog::new()).unwrap_or_else(|e| raise(log, e))
+pub(crate) fn parse_or_raise(log: Log, q: &str, catalog: &LiveCatalog) -> dsl::Filter {
+    dsl::parse(log, q, guc::limits(), catalog).unwrap_or_else(|e| raise(log, e))
 }
 
 fn errors_json(log: Log, q: &str) -> JsonB {
@@ -54,7 +54,7 @@ fn errors_json(log: Log, q: &str) -> JsonB {
 #[pg_extern(stable, strict, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn parse_audit_query(q: &str) -> JsonB {
-    JsonB(parse_or_raise(Log::Audit, q).to_json())
+    JsonB(parse_or_raise(Log::Audit, q, &LiveCatalog::new()).to_json())
 }
 
 /// Coder's validations for an audit filter, `[]` when it is valid. Raises only for abusive input (54000).
@@ -68,7 +68,7 @@ fn audit_query_errors(q: &str) -> JsonB {
 #[pg_extern(stable, strict, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn parse_connection_query(q: &str) -> JsonB {
-    JsonB(parse_or_raise(Log::Connection, q).to_json())
+    JsonB(parse_or_raise(Log::Connection, q, &LiveCatalog::new()).to_json())
 }
 
 /// Coder's validations for a connection-log filter, `[]` when it is valid.

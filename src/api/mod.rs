@@ -4,6 +4,7 @@
 mod advice;
 mod dsl;
 mod predicate;
+mod profile;
 mod purge;
 mod query;
 mod seats;

@@ -3,7 +3,8 @@
 
 use crate::api::query::{invalid_argument, Caller};
 use crate::dsl::Log;
-use crate::exec::{from_uuid, qschema};
+use crate::exec::catalog::LiveCatalog;
+use crate::exec::from_uuid;
 use crate::plan::{render::render, Access};
 use pgrx::prelude::*;
 
@@ -12,9 +13,9 @@ fn invalid_object(object: &str) -> ! {
 }
 
 fn predicate(log: Log, q: Option<&str>, caller: Caller) -> Option<String> {
-    let qschema = qschema();
-    let frag = caller.compile(log, Some(q?), &qschema);
-    Some(render(&frag, &qschema, &|s: &str| pgrx::spi::quote_literal(s)))
+    let catalog = LiveCatalog::for_logs();
+    let frag = caller.compile(log, Some(q?), &catalog);
+    Some(render(&frag, &catalog.profile.qschema, &|s: &str| pgrx::spi::quote_literal(s)))
 }
 
 /// The WHERE clause (filter and RBAC) the audit query functions run, with values as typed literals.
@@ -46,7 +47,7 @@ fn connection_predicate(
 #[search_path(pg_catalog, pg_temp)]
 fn readable_organizations(actor: pgrx::Uuid, object: default!(&str, "'audit_log'")) -> Option<Vec<pgrx::Uuid>> {
     let Some(log) = Log::from_rbac_object(object) else { invalid_object(object) };
-    match Caller::new(Some(actor), None).access(log, &qschema()) {
+    match Caller::new(Some(actor), None).access(log, &LiveCatalog::for_logs()) {
         Access::All => None,
         Access::Organizations(ids) => Some(ids.into_iter().map(from_uuid).collect()),
     }

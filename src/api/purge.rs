@@ -2,7 +2,8 @@
 //! one bounded batch per call, for the table's owner (or a superuser). The only functions that write.
 
 use crate::api::query::invalid_argument;
-use crate::exec::{qschema, spi};
+use crate::exec::catalog::LiveCatalog;
+use crate::exec::spi;
 use crate::plan::purge::Purge;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -18,7 +19,7 @@ fn purge(p: Purge, before: TimestampWithTimeZone, batch: i32) -> i64 {
     // anything asks for a transaction id (which a standby answers with an internal error).
     // SAFETY: a NUL-terminated static name; PostgreSQL raises an ERROR (caught by pgrx) or returns.
     unsafe { pg_sys::PreventCommandIfReadOnly(p.function().as_ptr()) };
-    let qschema = qschema();
+    let qschema = LiveCatalog::for_logs().profile.qschema;
     let table = format!("{qschema}.{}", p.table());
     // Deleting Coder's history is for Coder's own database user (the table's owner) or a superuser, even
     // where a role has been granted DELETE.

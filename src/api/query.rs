@@ -6,7 +6,7 @@ use crate::api::dsl::{parse_or_raise, raise};
 use crate::dsl::{Log, ParseError};
 use crate::exec::catalog::LiveCatalog;
 use crate::exec::resolve::{self, LiveResolver};
-use crate::exec::{qschema, spi, to_uuid};
+use crate::exec::{spi, to_uuid};
 use crate::guc;
 use crate::plan::{self, query, query::Page, Access, Fragment};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -29,18 +29,19 @@ impl Caller {
     }
 
     /// What the caller may read of `log`.
-    pub fn access(&self, log: Log, qschema: &str) -> Access {
+    pub fn access(&self, log: Log, catalog: &LiveCatalog) -> Access {
         let roles = match self.actor {
             None => Access::All,
-            Some(a) => resolve::readable(a, log.rbac_object(), qschema),
+            Some(a) => resolve::readable(a, log.rbac_object(), &catalog.profile),
         };
         roles.within_scopes(self.scopes.as_deref(), log)
     }
 
     /// Parses and compiles `q` (NULL = no filter) for `log`, raising 22023 with Coder's validations.
-    pub fn compile(&self, log: Log, q: Option<&str>, qschema: &str) -> Fragment {
-        let filter = parse_or_raise(log, q.unwrap_or(""));
-        plan::compile(&filter, &self.access(log, qschema), self.actor, qschema, &LiveResolver { qschema })
+    pub fn compile(&self, log: Log, q: Option<&str>, catalog: &LiveCatalog) -> Fragment {
+        let filter = parse_or_raise(log, q.unwrap_or(""), catalog);
+        let profile = &catalog.profile;
+        plan::compile(&filter, &self.access(log, catalog), self.actor, profile, &LiveResolver { qschema: &profile.qschema })
             .unwrap_or_else(|v| raise(log, ParseError::Invalid(v)))
     }
 }
@@ -94,9 +95,9 @@ pub(crate) fn count_cap(cap: Option<i32>) -> i32 {
 
 fn run_count(log: Log, q: Option<&str>, caller: Caller, cap: Option<i32>) -> i64 {
     let cap = count_cap(cap);
-    let qschema = qschema();
-    let stmt = query::count(log, &qschema, caller.compile(log, q, &qschema), cap);
-    spi::one::<i64>(&stmt.sql, &spi::bind(&stmt.params, &LiveCatalog::new())).unwrap_or(0)
+    let catalog = LiveCatalog::for_logs();
+    let stmt = query::count(log, &catalog.profile.qschema, caller.compile(log, q, &catalog), cap);
+    spi::one::<i64>(&stmt.sql, &spi::bind(&stmt.params, &catalog)).unwrap_or(0)
 }
 
 /// Coder's capped count of the audit rows `q` matches and the actor may read: at most `count_cap + 1`;
@@ -125,19 +126,20 @@ fn count_connection_logs(
 }
 
 fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offset_: Option<i32>, cap: Option<i32>) -> Jsonb {
-    let qschema = qschema();
-    let catalog = LiveCatalog::new();
+    let catalog = LiveCatalog::for_logs();
     let offset = offset(offset_);
     // The catalog is asked only when the page is deep enough to use the time index.
     let time_index = offset >= query::DEEP_OFFSET && catalog.walks_by_time(log);
     let page = Page { limit: page_size(limit), offset, count_cap: count_cap(cap), time_index };
-    let mut filter = caller.compile(log, q, &qschema);
+    let mut filter = caller.compile(log, q, &catalog);
     if filter.orgs.is_some() && !catalog.walks_by_organization(log) {
         filter.orgs = None;
     }
-    let stmt = query::page(log, &qschema, filter, page);
-    let details = query::details(log, &qschema, &|t| catalog.has_table(t));
-    Jsonb::from(&crate::exec::page::run(log, &stmt.sql, &spi::bind(&stmt.params, &catalog), &details, page.count_cap))
+    let profile = &catalog.profile;
+    let stmt = query::page(log, profile, filter, page);
+    let details = query::details(log, profile);
+    let response = crate::exec::page::run(log, profile.conn(), &stmt.sql, &spi::bind(&stmt.params, &catalog), &details, page.count_cap);
+    Jsonb::from(&response)
 }
 
 /// Coder's `AuditLogResponse` for one page: `{"audit_logs": [...], "count": n, "count_cap": c}`, newest
@@ -204,7 +206,7 @@ RETURNS TABLE (connect_time timestamptz, disconnect_time timestamptz, type text,
                workspace_name text, agent_name text, username text, status text, code int, slug_or_port text,
                ip inet, user_agent text, disconnect_reason text, organization text, id uuid,
                connection_id uuid, workspace_id uuid, workspace_owner_id uuid, user_id uuid,
-               organization_id uuid)
+               organization_id uuid, connection_method text, app_name text)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -217,11 +219,15 @@ AS $$
            e->'ssh_info'->>'disconnect_reason', e->'organization'->>'name', (e->>'id')::uuid,
            (e->'ssh_info'->>'connection_id')::uuid, (e->>'workspace_id')::uuid,
            (e->>'workspace_owner_id')::uuid, (e->'web_info'->'user'->>'id')::uuid,
-           (e->'organization'->>'id')::uuid
+           (e->'organization'->>'id')::uuid,
+           -- The method and client app in every Coder generation: before connection methods (Coder G3),
+           -- vscode and jetbrains connections were ssh by that app.
+           coalesce(e->>'connection_method', CASE WHEN e->>'type' IN ('vscode', 'jetbrains') THEN 'ssh' ELSE e->>'type' END),
+           coalesce(e->>'app_name', CASE WHEN e->>'type' IN ('vscode', 'jetbrains') THEN e->>'type' END)
     FROM jsonb_array_elements(audit_ext.connection_logs($1, $2, $3, $4, 1, $5) -> 'connection_logs') AS e
 $$;
 COMMENT ON FUNCTION audit_ext.search_connection_logs(text, uuid, int, int, text[]) IS
-    'One page of connection logs as columns for psql: same filter, RBAC and order as audit_ext.connection_logs().';
+    'One page of connection logs as columns for psql: same filter, RBAC and order as audit_ext.connection_logs(); type is Coder''s (deprecated from Coder G3 on), connection_method and app_name are given for every generation.';
 "#,
     name = "search_functions",
     requires = [audit_logs, connection_logs],

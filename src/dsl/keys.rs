@@ -81,6 +81,9 @@ pub enum Kind {
     Enum(&'static str),
     /// One of a fixed list of values.
     OneOf(&'static [&'static str]),
+    /// The kind of connection: a label of `connection_type` where connection logs record types (Coder G1,
+    /// G2), else one of the compatibility categories (`apps::CATEGORIES`, Coder G3).
+    ConnectionType,
 }
 
 impl Kind {
@@ -95,6 +98,10 @@ impl Kind {
             Kind::Organization => "organization name or uuid".into(),
             Kind::Enum(t) => format!("enum {t}"),
             Kind::OneOf(v) => v.join(" | "),
+            Kind::ConnectionType => format!(
+                "enum connection_type; where connection logs record methods (Coder G3): {}",
+                super::apps::CATEGORIES.join(" | ")
+            ),
         }
     }
 }
@@ -114,6 +121,8 @@ pub enum Pred {
     BuildReason,
     /// `ongoing` / `completed` by `disconnect_time`, web connections excluded
     ConnectionStatus,
+    /// The kind of connection: its type, or (Coder G3) its method and app
+    ConnectionType,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -151,7 +160,7 @@ pub static KEYS: &[Key] = &[
     key(Connection, "organization", "organization_id", Organization, Eq("organization_id"), "connections in this organization"),
     key(Connection, "workspace_owner", "workspace_owner", User, UserId("workspace_owner_id"), "workspaces of this (non-deleted) user; me = the actor"),
     key(Connection, "workspace_owner_email", "workspace_owner_email", Email { include_deleted: false }, UserId("workspace_owner_id"), "workspaces of the non-deleted user with this email"),
-    key(Connection, "type", "type", Enum("connection_type"), Eq("type"), "kind of connection"),
+    key(Connection, "type", "type", Kind::ConnectionType, Pred::ConnectionType, "kind of connection (vscode and jetbrains: ssh by an app of that family)"),
     key(Connection, "username", "username", User, UserId("user_id"), "web connections by this (non-deleted) user; me = the actor"),
     key(Connection, "user_email", "user_email", Email { include_deleted: true }, UserId("user_id"), "web connections by the user(s) with this email"),
     key(Connection, "connected_after", "connected_after", Time(From), Since("connect_time"), "connected at or after this time"),

@@ -1,5 +1,6 @@
 //! Stage 1: filter text → typed filter. Pure Rust; the database is reached only through `Catalog`.
 
+pub mod apps;
 pub mod errors;
 pub mod gocompat;
 pub mod gotime;

@@ -14,6 +14,10 @@ use uuid::Uuid;
 pub trait Catalog {
     fn enum_has(&self, type_name: &str, label: &str) -> bool;
     fn organization_by_name(&self, name: &str) -> Option<Uuid>;
+    /// Whether connection logs record methods (Coder G3), so that `type:` takes the compatibility categories.
+    fn connection_methods(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,22 +143,19 @@ fn parse_value(key: &'static Key, raw: &str, catalog: &dyn Catalog) -> Result<Op
                 None => Err(Validation::unknown_organization(key.name, &v)),
             }
         }
-        Kind::Enum(type_name) => {
-            let v = lower();
-            if catalog.enum_has(type_name, &v) {
-                Ok(Some(Value::Label(v)))
-            } else {
-                Err(Validation::bad_enum(key.name, &v))
-            }
-        }
-        Kind::OneOf(allowed) => {
-            let v = lower();
-            if allowed.contains(&v.as_str()) {
-                Ok(Some(Value::Label(v)))
-            } else {
-                Err(Validation::bad_enum(key.name, &v))
-            }
-        }
+        Kind::Enum(type_name) => label(key, lower(), |v| catalog.enum_has(type_name, v)),
+        Kind::OneOf(allowed) => label(key, lower(), |v| allowed.contains(&v)),
+        Kind::ConnectionType if catalog.connection_methods() => label(key, lower(), |v| super::apps::CATEGORIES.contains(&v)),
+        Kind::ConnectionType => label(key, lower(), |v| catalog.enum_has("connection_type", v)),
+    }
+}
+
+/// A label `valid` accepts, or Coder's invalid-value validation.
+fn label(key: &Key, v: String, valid: impl Fn(&str) -> bool) -> Result<Option<Value>, Validation> {
+    if valid(&v) {
+        Ok(Some(Value::Label(v)))
+    } else {
+        Err(Validation::bad_enum(key.name, &v))
     }
 }
 

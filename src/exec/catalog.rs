@@ -1,20 +1,57 @@
-//! The parser's `Catalog`, answered by the live database. Enum labels come from PostgreSQL's own system
-//! cache (pg_enum by type and label), which is per backend and invalidated by PostgreSQL itself, so a value
-//! Coder adds with `ALTER TYPE … ADD VALUE` is accepted at once and nothing is hard-coded.
+//! The database as oracle: the schema profile (which of Coder's tables, columns and enum types exist) and the
+//! parser's `Catalog`. Everything here is read from PostgreSQL's own system caches (pg_class by name,
+//! pg_attribute by name, pg_type by name, pg_enum by type and label), which are per backend and invalidated
+//! by PostgreSQL itself, on a primary by the DDL's own invalidation messages and on a hot standby as it
+//! replays them. A `LiveCatalog` is made once per call, so a backend that answered before one of Coder's
+//! migrations answers from the new schema after it, without reconnecting; reading the profile costs a few
+//! dozen cache look-ups (microseconds). Nothing is hard-coded: a value Coder adds with
+//! `ALTER TYPE … ADD VALUE` is accepted at once.
 
 use crate::dsl::Catalog;
 use crate::guc;
+use crate::plan::profile::{Missing, Profile};
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::CString;
 
 pub struct LiveCatalog {
     schema: String,
+    /// What the catalog showed of the Coder schema when this call began.
+    pub profile: Profile,
 }
 
 impl LiveCatalog {
     pub fn new() -> Self {
-        LiveCatalog { schema: guc::coder_schema() }
+        let schema = guc::coder_schema();
+        let profile = read_profile(&schema);
+        LiveCatalog { schema, profile }
+    }
+
+    /// `new`, for the log queries: raises one clear error when Coder's core is missing (a wrong
+    /// `audit_ext.coder_schema`, or a Coder older than audit_ext supports), instead of a raw error from
+    /// inside a statement.
+    pub fn for_logs() -> Self {
+        let c = Self::new();
+        if let Some(missing) = c.profile.missing_core() {
+            let (code, what) = match missing {
+                Missing::Table(t) => (PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("table {}.{t}", quote_identifier(&c.schema))),
+                Missing::Column(t, col) => {
+                    (PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, format!("column {}.{t}.{col}", quote_identifier(&c.schema)))
+                }
+            };
+            ErrorReport::new(code, format!("audit_ext: Coder's {what} does not exist"), "audit_ext")
+                .set_detail(format!(
+                    "audit_ext reads Coder's tables from the schema audit_ext.coder_schema names ({}); it supports Coder's schema from \
+                     generation G1 (mid-2026, dump.sql @0001d501) on.",
+                    c.schema
+                ))
+                .set_hint("Set audit_ext.coder_schema to the schema that holds Coder's tables, or upgrade Coder.")
+                .report(PgLogLevel::ERROR);
+        }
+        c
     }
 
     fn namespace_oid(&self) -> Option<pg_sys::Oid> {
@@ -42,12 +79,6 @@ impl LiveCatalog {
 }
 
 impl LiveCatalog {
-    /// Whether the Coder schema has a table (or view) `name`.
-    pub fn has_table(&self, name: &str) -> bool {
-        let (Some(nsp), Ok(rel)) = (self.namespace_oid(), CString::new(name)) else { return false };
-        unsafe { pg_sys::get_relname_relid(rel.as_ptr(), nsp) != pg_sys::InvalidOid }
-    }
-
     /// Whether `log`'s table has a valid index that starts with `(organization_id, <time column>)`, which lets
     /// a page walk each readable organization's rows in time order (`plan::query::page`); without one, a
     /// single walk of the time index serves several organizations better.
@@ -103,6 +134,10 @@ impl Catalog for LiveCatalog {
         self.enum_value(type_name, label).is_some()
     }
 
+    fn connection_methods(&self) -> bool {
+        self.profile.connections == Some(crate::plan::profile::Connections::Methods)
+    }
+
     /// Coder's `GetOrganizationByName`: case-insensitive, non-deleted.
     fn organization_by_name(&self, name: &str) -> Option<uuid::Uuid> {
         let sql = format!(
@@ -111,4 +146,43 @@ impl Catalog for LiveCatalog {
         );
         super::spi::one_kept::<pgrx::Uuid>(&sql, &[name.into()]).map(super::to_uuid)
     }
+}
+
+/// The profile of the Coder schema `schema`, from the system caches.
+fn read_profile(schema: &str) -> Profile {
+    let nsp = CString::new(schema).ok().map(|n| unsafe { pg_sys::get_namespace_oid(n.as_ptr(), true) });
+    let nsp = nsp.filter(|o| *o != pg_sys::InvalidOid);
+    let relids: RefCell<HashMap<String, pg_sys::Oid>> = RefCell::new(HashMap::new());
+    let relid = |table: &str| -> pg_sys::Oid {
+        if let Some(oid) = relids.borrow().get(table) {
+            return *oid;
+        }
+        let oid = match (nsp, CString::new(table)) {
+            // SAFETY: syscache look-ups by name with NUL-terminated strings; they return InvalidOid when absent.
+            (Some(nsp), Ok(name)) => unsafe {
+                let oid = pg_sys::get_relname_relid(name.as_ptr(), nsp);
+                // Tables (plain or partitioned), views and foreign tables: what a statement can read from.
+                let readable = |k: u8| [pg_sys::RELKIND_RELATION, pg_sys::RELKIND_PARTITIONED_TABLE, pg_sys::RELKIND_VIEW, pg_sys::RELKIND_MATVIEW, pg_sys::RELKIND_FOREIGN_TABLE]
+                    .iter()
+                    .any(|r| *r as u8 == k);
+                if oid != pg_sys::InvalidOid && readable(pg_sys::get_rel_relkind(oid) as u8) { oid } else { pg_sys::InvalidOid }
+            },
+            _ => pg_sys::InvalidOid,
+        };
+        relids.borrow_mut().insert(table.to_string(), oid);
+        oid
+    };
+    let exists = |table: &str, column: &str| -> bool {
+        let rel = relid(table);
+        if rel == pg_sys::InvalidOid {
+            return false;
+        }
+        if column.is_empty() {
+            return true;
+        }
+        let Ok(col) = CString::new(column) else { return false };
+        // SAFETY: a syscache look-up by (relid, name); InvalidAttrNumber for a missing or dropped column.
+        unsafe { pg_sys::get_attnum(rel, col.as_ptr()) != pg_sys::InvalidAttrNumber as i16 }
+    };
+    Profile::read(quote_identifier(schema), &exists)
 }

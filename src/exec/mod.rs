@@ -14,8 +14,3 @@ pub fn to_uuid(u: pgrx::Uuid) -> uuid::Uuid {
 pub fn from_uuid(u: uuid::Uuid) -> pgrx::Uuid {
     pgrx::Uuid::from_bytes(*u.as_bytes())
 }
-
-/// The Coder schema as a quoted identifier, for SQL text.
-pub fn qschema() -> String {
-    pgrx::spi::quote_identifier(crate::guc::coder_schema())
-}

@@ -5,6 +5,7 @@ use super::jsonb::Decoded;
 use super::{from_uuid, spi, to_uuid};
 use crate::dsl::Log;
 use crate::plan::lookups::LINK_FIELDS;
+use crate::plan::profile::Connections;
 use crate::plan::query::Details;
 use crate::shape::{self, AuditRow, ConnectionRow, Joined, Organization, UserRow};
 use pgrx::datum::{DatumWithOid, Timestamp, TimestampWithTimeZone};
@@ -80,6 +81,7 @@ fn connection_row(r: &SpiHeapTupleData) -> SpiResult<ConnectionRow> {
         connection_id: uuid(r, 15)?,
         disconnect_time: tstz(r, 16)?,
         disconnect_reason: text(r, 17)?,
+        client_session_id: text(r, 18)?,
     })
 }
 
@@ -138,7 +140,7 @@ fn resource_states(rows: &mut [AuditRow], sql: &str) {
 
 /// Runs the page statement of `log` (`plan::query::page`), then, for a page with rows, its details
 /// statements, and returns Coder's response object: `{"<log>_logs": [...], "count": n, "count_cap": cap}`.
-pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &Details, count_cap: i32) -> Value {
+pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], details: &Details, count_cap: i32) -> Value {
     let (count, elements) = match log {
         Log::Audit => {
             let (count, mut rows) = rows(sql, args, audit_row);
@@ -159,7 +161,7 @@ pub fn run(log: Log, sql: &str, args: &[DatumWithOid], details: &Details, count_
                 let users = rows.iter().flat_map(|r| [Some(r.workspace_owner_id), r.user_id]).flatten();
                 joined(details, users, rows.iter().map(|r| r.organization_id))
             };
-            (count, rows.into_iter().map(|r| shape::connection_log(r, &j)).collect())
+            (count, rows.into_iter().map(|r| shape::connection_log(r, conn, &j)).collect())
         }
     };
     // Built by hand: `json!` would copy the elements (it serializes a `Value` argument into a new one).

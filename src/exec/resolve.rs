@@ -2,6 +2,7 @@
 //! actor may read logs of.
 
 use super::{from_uuid, spi, to_uuid};
+use crate::plan::profile::{Profile, Table};
 use crate::plan::{Access, Resolver};
 use uuid::Uuid;
 
@@ -45,8 +46,9 @@ impl Resolver for LiveResolver<'_> {
 /// `organization-auditor` and the organization's custom roles vote in that organization. So a site-level
 /// allow → every row; a site-level deny → nothing; else the organizations whose vote allows. A deleted,
 /// suspended or unknown actor reads nothing. The organizations' votes are read only when the site level
-/// has not decided.
-pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
+/// has not decided. Custom roles count where Coder has them (`custom_roles`).
+pub fn readable(actor: Uuid, object: &str, profile: &Profile) -> Access {
+    let s = profile.qschema.as_str();
     // The votes (`true` = negated) of a permission list's entries that match (object or *, read or *).
     let votes = |col: &str| {
         format!(
@@ -55,25 +57,34 @@ pub fn readable(actor: Uuid, object: &str, s: &str) -> Access {
               WHERE p->>'resource_type' IN ($2, '*') AND p->>'action' IN ('read', '*')"
         )
     };
+    // Without custom_roles, the built-in roles alone (an empty set of custom votes).
+    let (site_custom, org_custom) = if profile.has(Table::CustomRoles) {
+        (
+            format!(
+                " UNION ALL SELECT v.neg FROM u, {s}.custom_roles cr, LATERAL ({}) v(neg) \
+                 WHERE cr.organization_id IS NULL AND cr.name = ANY (u.rbac_roles)",
+                votes("cr.site_permissions")
+            ),
+            format!(
+                " UNION ALL SELECT v.neg FROM {s}.custom_roles cr, LATERAL ({}) v(neg) \
+                 WHERE cr.organization_id = om.organization_id AND cr.name = ANY (om.roles)",
+                votes("cr.org_permissions")
+            ),
+        )
+    } else {
+        (String::new(), String::new())
+    };
     let sql = format!(
         "WITH u AS (SELECT rbac_roles FROM {s}.users WHERE id = $1 AND NOT deleted AND status::text <> 'suspended'), \
          site AS (SELECT coalesce(bool_or(neg), false) AS deny, coalesce(bool_or(NOT neg), false) AS allow \
-                    FROM (SELECT false AS neg FROM u WHERE u.rbac_roles && ARRAY['owner', 'auditor'] \
-                          UNION ALL \
-                          SELECT v.neg FROM u, {s}.custom_roles cr, LATERAL ({site}) v(neg) \
-                           WHERE cr.organization_id IS NULL AND cr.name = ANY (u.rbac_roles)) x) \
+                    FROM (SELECT false AS neg FROM u WHERE u.rbac_roles && ARRAY['owner', 'auditor']{site_custom}) x) \
          SELECT site.allow AND NOT site.deny, \
                 (SELECT coalesce(array_agg(DISTINCT om.organization_id ORDER BY om.organization_id), '{{}}') \
                    FROM u, {s}.organization_members om, \
                         LATERAL (SELECT coalesce(bool_or(neg), false) AS deny, coalesce(bool_or(NOT neg), false) AS allow \
-                                   FROM (SELECT false AS neg WHERE om.roles && ARRAY['organization-admin', 'organization-auditor'] \
-                                         UNION ALL \
-                                         SELECT v.neg FROM {s}.custom_roles cr, LATERAL ({org}) v(neg) \
-                                          WHERE cr.organization_id = om.organization_id AND cr.name = ANY (om.roles)) x) vote \
+                                   FROM (SELECT false AS neg WHERE om.roles && ARRAY['organization-admin', 'organization-auditor']{org_custom}) x) vote \
                   WHERE om.user_id = $1 AND NOT (site.allow OR site.deny) AND vote.allow AND NOT vote.deny) \
-           FROM site",
-        site = votes("cr.site_permissions"),
-        org = votes("cr.org_permissions"),
+           FROM site"
     );
     let (site, orgs) = spi::select_kept(&sql, &[from_uuid(actor).into(), object.into()], |t| t.first().get_two::<bool, Vec<pgrx::Uuid>>());
     match site {

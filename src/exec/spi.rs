@@ -31,6 +31,7 @@ pub fn bind(params: &[Param], catalog: &LiveCatalog) -> Vec<DatumWithOid<'static
             Param::Uuid(u) => super::from_uuid(*u).into(),
             Param::UuidArray(v) => v.iter().copied().map(super::from_uuid).collect::<Vec<_>>().into(),
             Param::Text(s) => s.clone().into(),
+            Param::TextArray(v) => v.clone().into(),
             Param::Int(n) => (*n).into(),
             // SAFETY: a timestamptz datum is its microseconds since 2000-01-01, passed by value.
             Param::Timestamptz(us) => unsafe { DatumWithOid::new(*us, pg_sys::TIMESTAMPTZOID) },

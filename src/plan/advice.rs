@@ -1,61 +1,90 @@
 //! The indexes that keep every filter fast on large tables, beyond Coder's own. Each entry names the
 //! filters it serves; `index_advice()` prints the ones a database lacks as `CREATE INDEX CONCURRENTLY`.
 
+use super::profile::{Profile, Table};
+
 pub struct Advice {
-    pub table: &'static str,
+    pub table: Table,
     pub name: &'static str,
     /// The column list exactly as `pg_get_indexdef` prints it (used to recognise an equivalent index); an
-    /// `INCLUDE` list is written inside it, as `a, b) INCLUDE (c, d`.
+    /// `INCLUDE` list is written inside it, as `a, b) INCLUDE (c, d`. `{method}` stands for connection_logs'
+    /// method column of the schema (`type`, or `connection_method` from Coder G3).
     pub columns: &'static str,
-    /// A partial index's predicate: as written in the statement (no type names, so it needs no schema), and
-    /// as `pg_get_indexdef` prints it, a `LIKE` pattern (`%` where a type may be schema-qualified).
+    /// A partial index's predicate: as written in the statement, and as `pg_get_indexdef` prints it. Never a
+    /// literal of one of Coder's enum types: `ALTER COLUMN … TYPE` re-parses a predicate, and a literal of the
+    /// old type then fails Coder's own migration (it did, with 0.2.0's `status:ongoing` index, in Coder G3).
     pub predicate: Option<(&'static str, &'static str)>,
+    /// Whether the schema has what the index covers (a column Coder dropped is not advised).
+    pub applies: fn(&Profile) -> bool,
     pub serves: &'static str,
 }
 
+fn always(_: &Profile) -> bool {
+    true
+}
+
+fn has_ai_task(p: &Profile) -> bool {
+    p.has_ai_task
+}
+
 pub const ADVICE: &[Advice] = &[
-    Advice { table: "audit_logs", name: "audit_ext_audit_logs_org_time", columns: "organization_id, \"time\" DESC", predicate: None,
+    Advice { table: Table::AuditLogs, name: "audit_ext_audit_logs_org_time", columns: "organization_id, \"time\" DESC", predicate: None, applies: always,
              serves: "organization-scoped readers (admins, auditors, custom roles) and organization: — newest first within the organizations" },
-    Advice { table: "audit_logs", name: "audit_ext_audit_logs_org_action_time", columns: "organization_id, action, \"time\" DESC", predicate: None,
+    Advice { table: Table::AuditLogs, name: "audit_ext_audit_logs_org_action_time", columns: "organization_id, action, \"time\" DESC", predicate: None, applies: always,
              serves: "organization-scoped readers with action: — their capped count and their newest rows" },
-    Advice { table: "audit_logs", name: "audit_ext_audit_logs_user_time", columns: "user_id, \"time\" DESC", predicate: None,
+    Advice { table: Table::AuditLogs, name: "audit_ext_audit_logs_user_time", columns: "user_id, \"time\" DESC", predicate: None, applies: always,
              serves: "username:, email:, user_id: — newest first for one user" },
-    Advice { table: "audit_logs", name: "audit_ext_audit_logs_type_action_time", columns: "resource_type, action, \"time\" DESC", predicate: None,
+    Advice { table: Table::AuditLogs, name: "audit_ext_audit_logs_type_action_time", columns: "resource_type, action, \"time\" DESC", predicate: None, applies: always,
              serves: "resource_type: with action: (and build_reason:, which only matches workspace_build and workspace create rows)" },
-    Advice { table: "audit_logs", name: "audit_ext_audit_logs_action_time", columns: "action, \"time\" DESC", predicate: None,
+    Advice { table: Table::AuditLogs, name: "audit_ext_audit_logs_action_time", columns: "action, \"time\" DESC", predicate: None, applies: always,
              serves: "action: alone" },
-    Advice { table: "audit_logs", name: "audit_ext_audit_logs_target_time", columns: "resource_target, \"time\" DESC", predicate: None,
+    Advice { table: Table::AuditLogs, name: "audit_ext_audit_logs_target_time", columns: "resource_target, \"time\" DESC", predicate: None, applies: always,
              serves: "resource_target: (Coder has no index on it)" },
-    Advice { table: "audit_logs", name: "audit_ext_audit_logs_request_id", columns: "request_id", predicate: None,
+    Advice { table: Table::AuditLogs, name: "audit_ext_audit_logs_request_id", columns: "request_id", predicate: None, applies: always,
              serves: "request_id: (Coder has no index on it)" },
-    Advice { table: "connection_logs", name: "audit_ext_connection_logs_org_time", columns: "organization_id, connect_time DESC", predicate: None,
+    Advice { table: Table::ConnectionLogs, name: "audit_ext_connection_logs_org_time", columns: "organization_id, connect_time DESC", predicate: None, applies: always,
              serves: "organization-scoped readers and organization: — newest first" },
-    Advice { table: "connection_logs", name: "audit_ext_connection_logs_owner_time", columns: "workspace_owner_id, connect_time DESC", predicate: None,
+    Advice { table: Table::ConnectionLogs, name: "audit_ext_connection_logs_owner_time", columns: "workspace_owner_id, connect_time DESC", predicate: None, applies: always,
              serves: "workspace_owner:, workspace_owner_id:, workspace_owner_email:" },
-    Advice { table: "connection_logs", name: "audit_ext_connection_logs_user_time", columns: "user_id, connect_time DESC", predicate: None,
+    Advice { table: Table::ConnectionLogs, name: "audit_ext_connection_logs_user_time", columns: "user_id, connect_time DESC", predicate: None, applies: always,
              serves: "username:, user_id:, user_email: (web connections)" },
-    Advice { table: "connection_logs", name: "audit_ext_connection_logs_type_time", columns: "type, connect_time DESC", predicate: None,
+    Advice { table: Table::ConnectionLogs, name: "audit_ext_connection_logs_type_time", columns: "{method}, connect_time DESC", predicate: None, applies: always,
              serves: "type:" },
-    Advice { table: "connection_logs", name: "audit_ext_connection_logs_org_type_time", columns: "organization_id, type, connect_time DESC", predicate: None,
+    Advice { table: Table::ConnectionLogs, name: "audit_ext_connection_logs_org_type_time", columns: "organization_id, {method}, connect_time DESC", predicate: None, applies: always,
              serves: "organization-scoped readers with type: — their capped count and their newest rows" },
-    Advice { table: "connection_logs", name: "audit_ext_connection_logs_ongoing", columns: "connect_time DESC",
-             predicate: Some(("disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding')",
-                              "((disconnect_time IS NULL) AND (type <> ALL (ARRAY['workspace_app'::%connection_type, 'port_forwarding'::%connection_type])))")),
-             serves: "status:ongoing (exactly its rows: so its count reads the index alone)" },
-    Advice { table: "users", name: "audit_ext_users_lower_email", columns: "lower(email)", predicate: None,
+    Advice { table: Table::ConnectionLogs, name: "audit_ext_connection_logs_open", columns: "connect_time DESC) INCLUDE ({method}",
+             predicate: Some(("disconnect_time IS NULL", "(disconnect_time IS NULL)")), applies: always,
+             serves: "status:ongoing (the open connections, their method included: its count reads the index alone)" },
+    Advice { table: Table::Users, name: "audit_ext_users_lower_email", columns: "lower(email)", predicate: None, applies: always,
              serves: "email:, user_email: for deleted users, whose events they still find (Coder's lower(email) index skips them)" },
-    Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_reason_id", columns: "reason, id) INCLUDE (workspace_id, build_number", predicate: None,
+    Advice { table: Table::WorkspaceBuilds, name: "audit_ext_workspace_builds_reason_id", columns: "reason, id) INCLUDE (workspace_id, build_number", predicate: None, applies: always,
              serves: "build_reason: — the reason's builds, and whether a build has the reason, read from the index alone (Coder has no index on reason)" },
-    Advice { table: "workspace_builds", name: "audit_ext_workspace_builds_ai_task", columns: "workspace_id", predicate: Some(("has_ai_task", "has_ai_task")),
+    Advice { table: Table::WorkspaceBuilds, name: "audit_ext_workspace_builds_ai_task", columns: "workspace_id", predicate: Some(("has_ai_task", "has_ai_task")), applies: has_ai_task,
              serves: "get_user_ai_seat_states, user_ai_seats, count_ai_seat_users (Coder has no index on has_ai_task)" },
 ];
 
-/// The statement for one advice, with a comment saying what it serves; `qschema` is quoted.
-pub fn statement(a: &Advice, qschema: &str) -> String {
+impl Advice {
+    /// The column list for this schema.
+    pub fn columns(&self, p: &Profile) -> String {
+        self.columns.replace("{method}", p.conn().method_column())
+    }
+}
+
+/// The advice that applies to this schema: its tables exist, and so do the columns it covers.
+pub fn applicable(p: &Profile) -> impl Iterator<Item = &'static Advice> + '_ {
+    ADVICE.iter().filter(move |a| p.has(a.table) && (a.applies)(p))
+}
+
+/// The statement for one advice, with a comment saying what it serves.
+pub fn statement(a: &Advice, p: &Profile) -> String {
     let predicate = a.predicate.map(|(p, _)| format!(" WHERE {p}")).unwrap_or_default();
     format!(
-        "-- serves {}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {qschema}.{} ({}){predicate}",
-        a.serves, a.name, a.table, a.columns
+        "-- serves {}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {}.{} ({}){predicate}",
+        a.serves,
+        a.name,
+        p.qschema,
+        a.table.name(),
+        a.columns(p)
     )
 }
 
@@ -72,14 +101,31 @@ mod tests {
 
     #[test]
     fn statements_are_concurrent_and_idempotent() {
-        let s = statement(&ADVICE[0], "public");
+        let g1 = Profile::generation_for_tests("public", 1);
+        let s = statement(&ADVICE[0], &g1);
         assert!(s.starts_with("-- serves organization-scoped readers"));
         assert!(s.ends_with("CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_ext_audit_logs_org_time ON public.audit_logs (organization_id, \"time\" DESC)"));
         let partial = ADVICE.iter().find(|a| a.predicate.is_some()).unwrap();
-        assert!(statement(partial, "public").contains(" WHERE "));
+        assert!(statement(partial, &g1).contains(" WHERE "));
         let mut names: Vec<_> = ADVICE.iter().map(|a| a.name).collect();
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ADVICE.len(), "index names are unique");
+    }
+
+    #[test]
+    fn no_advice_holds_an_enum_literal_and_each_follows_the_schema() {
+        for a in ADVICE {
+            let (written, printed) = a.predicate.unwrap_or_default();
+            assert!(!written.contains('\'') && !printed.contains("::"), "{}: a literal in the predicate", a.name);
+        }
+        let g = |n| Profile::generation_for_tests("public", n);
+        let open = ADVICE.iter().find(|a| a.name == "audit_ext_connection_logs_open").unwrap();
+        assert!(statement(open, &g(2)).ends_with("public.connection_logs (connect_time DESC) INCLUDE (type) WHERE disconnect_time IS NULL"));
+        assert!(statement(open, &g(3)).ends_with("(connect_time DESC) INCLUDE (connection_method) WHERE disconnect_time IS NULL"));
+        // has_ai_task is gone from Coder G2 on: not advised.
+        assert_eq!(applicable(&g(1)).count(), ADVICE.len());
+        assert!(applicable(&g(2)).all(|a| a.name != "audit_ext_workspace_builds_ai_task"));
+        assert_eq!(applicable(&g(3)).count(), ADVICE.len() - 1);
     }
 }

@@ -8,12 +8,14 @@
 
 pub mod advice;
 pub mod lookups;
+pub mod profile;
 pub mod purge;
 pub mod query;
 pub mod render;
 pub mod seats;
 
 use crate::dsl::{Filter, Kind, Log, Pred, Validation, Value};
+use profile::{Connections, Profile, Table};
 use uuid::Uuid;
 
 /// A bound parameter, in its native PostgreSQL type.
@@ -22,6 +24,7 @@ pub enum Param {
     Uuid(Uuid),
     UuidArray(Vec<Uuid>),
     Text(String),
+    TextArray(Vec<String>),
     Int(i64),
     /// Microseconds since 2000-01-01 UTC.
     Timestamptz(i64),
@@ -132,6 +135,7 @@ pub fn table(log: Log) -> &'static str {
 }
 
 struct Builder<'a> {
+    profile: &'a Profile,
     /// The Coder schema, already quoted as an identifier.
     qschema: &'a str,
     table: &'static str,
@@ -164,16 +168,17 @@ pub(crate) fn ident(c: &str) -> String {
     }
 }
 
-/// Compiles `filter` for the rows `access` allows. `actor` stands for `me`; without one, `me` is a
-/// validation error. `qschema` is the Coder schema quoted as an identifier. Fails only with validations.
+/// Compiles `filter` for the rows `access` allows, in the Coder schema `profile` describes. `actor` stands
+/// for `me`; without one, `me` is a validation error. Fails only with validations.
 pub fn compile(
     filter: &Filter,
     access: &Access,
     actor: Option<Uuid>,
-    qschema: &str,
+    profile: &Profile,
     resolver: &dyn Resolver,
 ) -> Result<Fragment, Vec<Validation>> {
-    let mut b = Builder { qschema, table: table(filter.log), parts: Vec::new(), params: Vec::new() };
+    let qschema = profile.qschema.as_str();
+    let mut b = Builder { profile, qschema, table: table(filter.log), parts: Vec::new(), params: Vec::new() };
     let mut errors = Vec::new();
     let mut orgs = None;
     // `build_reason:` alone, for a site-wide reader: counted from its builds, and a page's walk probes each row's
@@ -215,12 +220,17 @@ pub fn compile(
                     _ => format!("{} = ANY ({})", b.col(c), b.bind(Param::UuidArray(ids))),
                 }
             }
+            // Without Coder's builds (never seen), no row has a build reason.
+            (Pred::BuildReason, Value::Label(_)) if !(profile.has(Table::WorkspaceBuilds) && profile.has(Table::Workspaces)) => {
+                "false".to_string()
+            }
             (Pred::BuildReason, Value::Label(l)) => {
                 let (sql, p) = build_reason(&mut b, l, alone);
                 reason = Some(p);
                 sql
             }
             (Pred::ConnectionStatus, Value::Label(l)) => connection_status(&b, l),
+            (Pred::ConnectionType, Value::Label(l)) => connection_type(&mut b, l),
             (p, v) => unreachable!("key {} ({p:?}) cannot hold {v:?}", key.name),
         };
         b.parts.push(part);
@@ -308,13 +318,39 @@ fn by_builds(b: &Builder, p: &str) -> ByBuilds {
 /// Coder's status filter: by disconnect time, and never web connections.
 fn connection_status(b: &Builder, label: &str) -> String {
     let null = if label == "ongoing" { "IS NULL" } else { "IS NOT NULL" };
+    let conn = b.profile.conn();
     format!(
         "{} {null} AND {} NOT IN ({}, {})",
         b.col("disconnect_time"),
-        b.col("type"),
-        b.enum_const("connection_type", "workspace_app"),
-        b.enum_const("connection_type", "port_forwarding")
+        b.col(conn.method_column()),
+        b.enum_const(conn.method_type(), "workspace_app"),
+        b.enum_const(conn.method_type(), "port_forwarding")
     )
+}
+
+/// `type:`. Where connection logs record types (Coder G1, G2), the type itself. Where they record methods
+/// (G3), Coder's compatibility categories: `vscode` and `jetbrains` are `ssh` connections by an app of that
+/// family, `ssh` those by any other app (or none), and every other category its method.
+fn connection_type(b: &mut Builder, label: &str) -> String {
+    use crate::dsl::apps::{family, Family};
+    let conn = b.profile.conn();
+    let (method, app) = (b.col(conn.method_column()), b.col(conn.app_column()));
+    let is = |b: &mut Builder, label: &str| format!("{method} = {}", b.bind(Param::Enum { type_name: conn.method_type(), label: label.to_string() }));
+    match (conn, label) {
+        (Connections::Types, _) => is(b, label),
+        (Connections::Methods, "vscode" | "jetbrains") => {
+            let apps = family(if label == "vscode" { Family::Vscode } else { Family::Jetbrains });
+            let ssh = is(b, "ssh");
+            format!("{ssh} AND {app} = ANY ({})", b.bind(Param::TextArray(apps)))
+        }
+        (Connections::Methods, "ssh") => {
+            let mut apps = family(Family::Vscode);
+            apps.extend(family(Family::Jetbrains));
+            let ssh = is(b, "ssh");
+            format!("{ssh} AND ({app} IS NULL OR {app} <> ALL ({}))", b.bind(Param::TextArray(apps)))
+        }
+        (Connections::Methods, _) => is(b, label),
+    }
 }
 
 #[cfg(test)]
@@ -322,7 +358,11 @@ pub(crate) mod tests {
     use super::*;
     use crate::dsl::gotime::Instant;
     use crate::dsl::parse::tests::{audit, FixedCatalog};
-    use crate::dsl::{parse, Limits};
+    use crate::dsl::{parse, Catalog, Limits};
+
+    pub fn g1(qschema: &str) -> Profile {
+        Profile::generation_for_tests(qschema, 1)
+    }
 
     pub struct FixedResolver;
     pub const ALICE: &str = "a11ce000-0000-4000-8000-000000000001";
@@ -346,7 +386,7 @@ pub(crate) mod tests {
     }
 
     fn frag(q: &str) -> Fragment {
-        compile(&audit(q).unwrap(), &Access::All, None, "public", &FixedResolver).unwrap()
+        compile(&audit(q).unwrap(), &Access::All, None, &g1("public"), &FixedResolver).unwrap()
     }
 
     #[test]
@@ -379,7 +419,7 @@ pub(crate) mod tests {
             &FixedCatalog,
         )
         .unwrap();
-        let f = compile(&filter, &Access::All, None, "public", &FixedResolver).unwrap();
+        let f = compile(&filter, &Access::All, None, &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.sql, "connection_logs.connect_time >= $1 AND connection_logs.connect_time <= $2");
         let (Param::Timestamptz(a), Param::Timestamptz(b)) = (&f.params[0], &f.params[1]) else { panic!() };
         assert_eq!(Instant::from_pg_micros(*a).to_rfc3339(), "2026-01-01T00:00:00.000001Z");
@@ -399,10 +439,10 @@ pub(crate) mod tests {
     #[test]
     fn me_needs_an_actor() {
         let filter = audit("username:me").unwrap();
-        let err = compile(&filter, &Access::All, None, "public", &FixedResolver).unwrap_err();
+        let err = compile(&filter, &Access::All, None, &g1("public"), &FixedResolver).unwrap_err();
         assert_eq!(err[0].field, "username");
         let actor = Uuid::parse_str(ALICE).unwrap();
-        let f = compile(&filter, &Access::All, Some(actor), "public", &FixedResolver).unwrap();
+        let f = compile(&filter, &Access::All, Some(actor), &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.params, vec![Param::Uuid(actor)]);
     }
 
@@ -419,7 +459,7 @@ pub(crate) mod tests {
         assert_eq!(b.from[1], "public.workspace_builds wb JOIN public.workspaces w ON w.id = wb.workspace_id, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.workspace_id AND audit_logs.resource_type = 'workspace'::public.resource_type AND audit_logs.action = 'create'::public.audit_action OFFSET 0) audit_logs WHERE wb.reason = $1 AND wb.build_number = 1");
         // For a reader of some organizations, the plain predicate (the planner may hash the builds).
         let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
-        let f = compile(&audit("build_reason:cli").unwrap(), &Access::Organizations(vec![org]), None, "public", &FixedResolver).unwrap();
+        let f = compile(&audit("build_reason:cli").unwrap(), &Access::Organizations(vec![org]), None, &g1("public"), &FixedResolver).unwrap();
         assert!(f.sql.contains("wb.reason = $1)) OR") && f.sql.ends_with(" AND audit_logs.organization_id = $2"), "{}", f.sql);
         assert_eq!(f.builds, None);
         // With another term, the planner chooses how to test the builds (a hash suits a long walk), and the
@@ -434,17 +474,17 @@ pub(crate) mod tests {
         let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
         let filter = audit("action:delete").unwrap();
         // One organization: an equality, which an (organization_id, time) index walks in time order.
-        let f = compile(&filter, &Access::Organizations(vec![org]), None, "public", &FixedResolver).unwrap();
+        let f = compile(&filter, &Access::Organizations(vec![org]), None, &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND audit_logs.organization_id = $2");
         assert_eq!((f.params[1].clone(), f.orgs), (Param::Uuid(org), None));
         // A few: an array, and pages walk each one (orgs); many: the array alone.
-        let f = compile(&filter, &Access::Organizations(vec![org; 2]), None, "public", &FixedResolver).unwrap();
+        let f = compile(&filter, &Access::Organizations(vec![org; 2]), None, &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND audit_logs.organization_id = ANY ($2)");
         assert_eq!(f.params[1], Param::UuidArray(vec![org; 2]));
         assert_eq!(f.orgs, Some(OrgWalks { param: 2, count: 2, rest: "audit_logs.action = $1".into() }));
         let many = Access::Organizations(vec![org; MAX_ORG_WALKS + 1]);
-        assert_eq!(compile(&filter, &many, None, "public", &FixedResolver).unwrap().orgs, None);
-        let f = compile(&filter, &Access::Organizations(vec![]), None, "public", &FixedResolver).unwrap();
+        assert_eq!(compile(&filter, &many, None, &g1("public"), &FixedResolver).unwrap().orgs, None);
+        let f = compile(&filter, &Access::Organizations(vec![]), None, &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND false");
     }
 
@@ -465,8 +505,61 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn connection_types_follow_the_schema_generation() {
+        let conn = |q: &str, generation: u8| {
+            let methods = generation == 3;
+            let filter = parse(Log::Connection, q, Limits { max_length: 4096, max_terms: 32 }, &MethodsCatalog(methods)).unwrap();
+            compile(&filter, &Access::All, None, &Profile::generation_for_tests("public", generation), &FixedResolver).unwrap()
+        };
+        // Types (G1, G2): the enum column.
+        let f = conn("type:vscode", 2);
+        assert_eq!(f.sql, r#"connection_logs."type" = $1"#);
+        assert_eq!(f.params, vec![Param::Enum { type_name: "connection_type", label: "vscode".into() }]);
+        // Methods (G3): the categories.
+        let f = conn("type:vscode", 3);
+        assert_eq!(f.sql, "connection_logs.connection_method = $1 AND connection_logs.app_name_or_port = ANY ($2)");
+        assert_eq!(f.params[0], Param::Enum { type_name: "connection_log_method", label: "ssh".into() });
+        let Param::TextArray(apps) = &f.params[1] else { panic!("{:?}", f.params) };
+        assert!(apps.contains(&"cursor".to_string()) && apps.contains(&"code_oss".to_string()) && !apps.contains(&"pycharm".to_string()));
+        let f = conn("type:ssh", 3);
+        assert_eq!(f.sql, "connection_logs.connection_method = $1 AND (connection_logs.app_name_or_port IS NULL OR connection_logs.app_name_or_port <> ALL ($2))");
+        let Param::TextArray(apps) = &f.params[1] else { panic!() };
+        assert_eq!(apps.len(), 31, "both families");
+        let f = conn("type:tunnel", 3);
+        assert_eq!(f.sql, "connection_logs.connection_method = $1");
+        assert_eq!(f.params, vec![Param::Enum { type_name: "connection_log_method", label: "tunnel".into() }]);
+        // status: names the method column and its type in every generation.
+        assert_eq!(
+            conn("status:ongoing", 3).sql,
+            "connection_logs.disconnect_time IS NULL AND connection_logs.connection_method NOT IN ('workspace_app'::public.connection_log_method, 'port_forwarding'::public.connection_log_method)"
+        );
+        assert!(conn("status:completed", 1).sql.ends_with(r#"connection_logs."type" NOT IN ('workspace_app'::public.connection_type, 'port_forwarding'::public.connection_type)"#));
+    }
+
+    /// `FixedCatalog`, with or without connection methods.
+    struct MethodsCatalog(bool);
+    impl crate::dsl::Catalog for MethodsCatalog {
+        fn enum_has(&self, t: &str, l: &str) -> bool {
+            FixedCatalog.enum_has(t, l)
+        }
+        fn organization_by_name(&self, n: &str) -> Option<Uuid> {
+            FixedCatalog.organization_by_name(n)
+        }
+        fn connection_methods(&self) -> bool {
+            self.0
+        }
+    }
+
+    #[test]
+    fn build_reason_without_builds_matches_nothing() {
+        let no_builds = Profile::read("public".into(), &|t, c| t != "workspace_builds" && c != "connection_method");
+        let f = compile(&audit("build_reason:cli").unwrap(), &Access::All, None, &no_builds, &FixedResolver).unwrap();
+        assert_eq!((f.sql.as_str(), f.builds), ("false", None));
+    }
+
+    #[test]
     fn the_schema_is_used_as_quoted() {
-        let f = compile(&audit("build_reason:cli").unwrap(), &Access::All, None, "\"My Schema\"", &FixedResolver).unwrap();
+        let f = compile(&audit("build_reason:cli").unwrap(), &Access::All, None, &g1("\"My Schema\""), &FixedResolver).unwrap();
         assert!(f.sql.contains("FROM \"My Schema\".workspace_builds wb"), "{}", f.sql);
         assert!(f.sql.contains("'workspace_build'::\"My Schema\".resource_type"), "{}", f.sql);
     }
@@ -476,7 +569,7 @@ pub(crate) mod tests {
 /// asserted.
 #[cfg(test)]
 mod speed {
-    use super::tests::FixedResolver;
+    use super::tests::{g1, FixedResolver};
     use super::*;
     use crate::dsl::parse::tests::FixedCatalog;
     use crate::dsl::{parse, Limits};
@@ -503,7 +596,7 @@ mod speed {
             let t = Instant::now();
             for _ in 0..n {
                 let f = parse(*log, q, limits, &FixedCatalog).unwrap();
-                let frag = compile(&f, &Access::Organizations(vec![org]), None, "public", &FixedResolver).unwrap();
+                let frag = compile(&f, &Access::Organizations(vec![org]), None, &g1("public"), &FixedResolver).unwrap();
                 std::hint::black_box(frag);
             }
             let us = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);

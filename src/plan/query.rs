@@ -2,6 +2,7 @@
 //! one read-only statement whose WHERE clause is the filter fragment (only the predicates in use, values bound as
 //! parameters); for a page, then the details statements that look up what Coder joins to the page's rows.
 
+use super::profile::Profile;
 use super::{table, Fragment, Param};
 use crate::dsl::Log;
 
@@ -58,18 +59,25 @@ fn time_column(log: Log) -> String {
     super::ident(super::time_attname(log))
 }
 
-/// The log row's own columns, after the count in column 1 (read by `exec::page`).
-fn row_columns(log: Log) -> &'static str {
+/// The log row's own columns, after the count in column 1 (read by `exec::page`). A connection's kind and
+/// app are read from the columns this generation of Coder has (`Connections`), and its client session where
+/// the column exists (NULL otherwise).
+fn row_columns(log: Log, profile: &Profile) -> String {
     match log {
-        Log::Audit => {
-            "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
+        Log::Audit => "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
              p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
              p.organization_id, p.user_id"
-        }
+            .to_string(),
         Log::Connection => {
-            "p.id, p.connect_time, p.organization_id, p.workspace_owner_id, p.workspace_id, p.workspace_name, \
-             p.agent_name, host(p.ip), p.type::text, p.code, p.user_agent, p.user_id, p.slug_or_port, p.connection_id, \
-             p.disconnect_time, p.disconnect_reason"
+            let conn = profile.conn();
+            let session = if profile.client_session_id { "p.client_session_id::text" } else { "NULL::text" };
+            format!(
+                "p.id, p.connect_time, p.organization_id, p.workspace_owner_id, p.workspace_id, p.workspace_name, \
+                 p.agent_name, host(p.ip), p.{}::text, p.code, p.user_agent, p.user_id, p.{}, p.connection_id, \
+                 p.disconnect_time, p.disconnect_reason, {session}",
+                super::ident(conn.method_column()),
+                conn.app_column()
+            )
         }
     }
 }
@@ -89,7 +97,8 @@ fn row_columns(log: Log) -> &'static str {
 /// (the other branch's one-time filter is false, so it never runs).
 ///
 /// A deep page of every row (`DEEP_OFFSET`) starts from its first row's time, found in the time index alone.
-pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
+pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Fragment {
+    let qschema = profile.qschema.as_str();
     let t = table(log);
     let time = time_column(log);
     let w = filter.sql.clone();
@@ -161,7 +170,7 @@ pub fn page(log: Log, qschema: &str, filter: Fragment, page: Page) -> Fragment {
         }
         _ => (walk, "m.n".to_string()),
     };
-    let columns = row_columns(log);
+    let columns = row_columns(log, profile);
     f.sql = format!(
         "WITH matched(n) AS MATERIALIZED ({counted}){boundary}, page AS ({rows}) \
          SELECT {n}, {columns} FROM matched m LEFT JOIN page p ON true ORDER BY p.{time} DESC, p.id DESC"
@@ -186,9 +195,10 @@ pub struct Details {
     pub resources: Option<String>,
 }
 
-pub fn details(log: Log, qschema: &str, has: &dyn Fn(&str) -> bool) -> Details {
+pub fn details(log: Log, profile: &Profile) -> Details {
+    let qschema = profile.qschema.as_str();
     let resources = (log == Log::Audit).then(|| {
-        let (state, deleted, link) = super::lookups::resource_state("p", qschema, has);
+        let (state, deleted, link) = super::lookups::resource_state("p", profile);
         let fields = super::lookups::LINK_FIELDS.join(", ");
         let arrays: Vec<String> = (1..=3 + super::lookups::LINK_FIELDS.len()).map(|i| format!("${i}")).collect();
         format!(
@@ -222,6 +232,10 @@ fn by_id(qschema: &str, table: &str, columns: &str) -> String {
 mod tests {
     use super::*;
 
+    fn g1(s: &str) -> Profile {
+        Profile::generation_for_tests(s, 1)
+    }
+
     fn f() -> Fragment {
         Fragment { sql: "audit_logs.user_id = $1".into(), params: vec![Param::Text("x".into())], ..Default::default() }
     }
@@ -239,15 +253,15 @@ mod tests {
 
     #[test]
     fn pages_count_first_and_order_by_time_then_id() {
-        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 2000, ..Default::default() });
+        let p = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 50, count_cap: 2000, ..Default::default() });
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2) capped), page AS (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.user_id = $1 AND (SELECT n FROM matched) > 0"), "{}", p.sql);
         assert!(p.sql.contains(r#"ORDER BY audit_logs."time" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4"#));
         assert_eq!(&p.params[1..], &[Param::Int(2001), Param::Int(25), Param::Int(50)]);
         // The page reads the log table only.
         assert_eq!(p.sql.matches("public.").count(), 2, "{}", p.sql);
-        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
+        let exact = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
         assert!(exact.sql.contains("MATERIALIZED (SELECT count(*) FROM public.audit_logs WHERE"));
-        let c = page(Log::Connection, "public", f(), Page { limit: 1, offset: 0, count_cap: 5, ..Default::default() });
+        let c = page(Log::Connection, &g1("public"), f(), Page { limit: 1, offset: 0, count_cap: 5, ..Default::default() });
         assert!(c.sql.contains("ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC"));
         assert!(c.sql.ends_with("ORDER BY p.connect_time DESC, p.id DESC"), "{}", c.sql);
     }
@@ -261,21 +275,21 @@ mod tests {
         assert_eq!(count(Log::Audit, "public", f(), 0).sql, "SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B) matches");
         // A page counts past FEW_BY_BUILDS (here the cap of 10), reports at most cap + 1, walks the log when
         // there are more matches, and sorts them otherwise.
-        let p = page(Log::Audit, "public", f(), Page { limit: 25, offset: 50, count_cap: 10, ..Default::default() });
+        let p = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 50, count_cap: 10, ..Default::default() });
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B LIMIT $2) capped), page AS ((SELECT audit_logs.* FROM public.audit_logs WHERE R AND (SELECT n FROM matched) > $5 ORDER BY"), "{}", p.sql);
         assert!(p.sql.contains(") UNION ALL (SELECT audit_logs.* FROM (SELECT audit_logs.* FROM A UNION ALL SELECT audit_logs.* FROM B) audit_logs WHERE (SELECT n FROM matched) BETWEEN 1 AND $5 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)) SELECT least(m.n, $6), p.id,"), "{}", p.sql);
         assert_eq!(&p.params[1..], &[Param::Int(i64::from(FEW_BY_BUILDS) + 1), Param::Int(25), Param::Int(50), Param::Int(FEW_BY_BUILDS.into()), Param::Int(11)]);
         // An exact count is reported as is; a cap above FEW_BY_BUILDS is counted to.
-        let exact = page(Log::Audit, "public", f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
+        let exact = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
         assert!(exact.sql.contains("SELECT m.n, p.id,") && exact.sql.contains("B) matches)"), "{}", exact.sql);
-        assert_eq!(page(Log::Audit, "public", f(), Page { limit: 1, offset: 0, count_cap: 5000, ..Default::default() }).params[1], Param::Int(5001));
+        assert_eq!(page(Log::Audit, &g1("public"), f(), Page { limit: 1, offset: 0, count_cap: 5000, ..Default::default() }).params[1], Param::Int(5001));
     }
 
     #[test]
     fn organization_scoped_pages_merge_one_walk_per_organization() {
         let orgs = Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() });
         let two = Fragment { sql: "audit_logs.organization_id = ANY ($1)".into(), params: vec![Param::UuidArray(vec![])], orgs, builds: None };
-        let p = page(Log::Audit, "public", two, Page { limit: 10, offset: 5, count_cap: 2000, ..Default::default() });
+        let p = page(Log::Audit, &g1("public"), two, Page { limit: 10, offset: 5, count_cap: 2000, ..Default::default() });
         for i in 1..=2 {
             assert!(p.sql.contains(&format!(
                 "(SELECT audit_logs.* FROM public.audit_logs WHERE true AND audit_logs.organization_id = ($1)[{i}] AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $5)"
@@ -291,7 +305,7 @@ mod tests {
     fn deep_pages_of_every_row_start_from_the_time_index() {
         let all = || Fragment { sql: "true".into(), ..Default::default() };
         let deep = Page { limit: 100, offset: DEEP_OFFSET, count_cap: 2000, time_index: true };
-        let p = page(Log::Audit, "public", all(), deep);
+        let p = page(Log::Audit, &g1("public"), all(), deep);
         // $1 cap + 1, $2 limit, $3 offset.
         assert_eq!(p.params, vec![Param::Int(2001), Param::Int(100), Param::Int(DEEP_OFFSET.into())]);
         assert!(p.sql.contains(
@@ -301,10 +315,10 @@ mod tests {
         ), "{}", p.sql);
         assert!(p.sql.contains("WHERE audit_logs.\"time\" = (SELECT at FROM boundary) AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.id DESC LIMIT $2 OFFSET $3 - (SELECT above FROM boundary))"), "{}", p.sql);
         assert!(p.sql.contains("WHERE audit_logs.\"time\" < (SELECT at FROM boundary) AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $2)"), "{}", p.sql);
-        let c = page(Log::Connection, "public", all(), deep);
+        let c = page(Log::Connection, &g1("public"), all(), deep);
         assert!(c.sql.contains("connection_logs.connect_time < (SELECT at FROM boundary)"), "{}", c.sql);
         // Not without a time index, not shallower, not with a filter, and not for organization walks.
-        let plain = |f: Fragment, p: Page| !page(Log::Audit, "public", f, p).sql.contains("boundary");
+        let plain = |f: Fragment, p: Page| !page(Log::Audit, &g1("public"), f, p).sql.contains("boundary");
         assert!(plain(all(), Page { time_index: false, ..deep }));
         assert!(plain(all(), Page { offset: DEEP_OFFSET - 1, ..deep }));
         assert!(plain(f(), deep));
@@ -314,7 +328,7 @@ mod tests {
 
     #[test]
     fn details_probe_by_key() {
-        let d = details(Log::Audit, "public", &|_| true);
+        let d = details(Log::Audit, &g1("public"));
         assert!(d.users.starts_with("SELECT k.id, u.username, "), "{}", d.users);
         assert!(d.users.ends_with("FROM unnest($1) k(id) JOIN LATERAL (SELECT * FROM public.users x WHERE x.id = k.id LIMIT 1) u ON true"), "{}", d.users);
         assert!(d.organizations.starts_with("SELECT k.id, o.name, o.display_name, o.icon FROM unnest($1) k(id) JOIN LATERAL (SELECT * FROM public.organizations x"), "{}", d.organizations);
@@ -324,8 +338,12 @@ mod tests {
         assert!(!r.contains("$7"));
         // Optional tables are looked up only when present.
         assert!(r.contains("public.chats x"));
-        assert!(!details(Log::Audit, "public", &|t| t != "chats").resources.unwrap().contains("public.chats"));
-        let c = details(Log::Connection, "s", &|_| true);
+        let no_chats = Profile::read("public".into(), &|t, c| t != "chats" && c != "client_session_id" && c != "connection_method");
+        assert!(!details(Log::Audit, &no_chats).resources.unwrap().contains("public.chats"));
+        // Coder G2 dropped tasks: no task branch, and a task row is not reported deleted.
+        let g2 = details(Log::Audit, &Profile::generation_for_tests("public", 2)).resources.unwrap();
+        assert!(!g2.contains("public.tasks") && !g2.contains("'task'"), "{g2}");
+        let c = details(Log::Connection, &g1("s"));
         assert!(c.resources.is_none());
         assert!(c.users.contains("FROM s.users x") && c.organizations.contains("FROM s.organizations x"));
     }

@@ -15,6 +15,11 @@ pub fn render(frag: &Fragment, qschema: &str, quote: &dyn Fn(&str) -> String) ->
                 format!("'{{{}}}'::uuid[]", items.join(","))
             }
             Param::Text(s) => quote(s),
+            // One array literal, each element double-quoted with `"` and `\` escaped (array input syntax).
+            Param::TextArray(v) => {
+                let items: Vec<String> = v.iter().map(|t| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+                format!("{}::text[]", quote(&format!("{{{}}}", items.join(","))))
+            }
             Param::Int(n) => n.to_string(),
             Param::Timestamptz(us) => format!("'{}'::timestamptz", iso_timestamptz(*us)),
             Param::Enum { type_name, label } => format!("{}::{qschema}.{type_name}", quote(label)),

@@ -3,7 +3,9 @@
 //! function here. The look-ups Coder makes per row (`is_deleted`, `resource_link`) are done by the page
 //! statement itself (see `plan::lookups`) and arrive as columns.
 
+use crate::dsl::apps;
 use crate::dsl::gotime::Instant;
+use crate::plan::profile::Connections;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -359,19 +361,25 @@ pub struct ConnectionRow {
     pub workspace_name: String,
     pub agent_name: String,
     pub ip: Option<String>,
+    /// The connection's type (Coder G1, G2) or method (G3) label.
     pub kind: String,
     pub code: Option<i32>,
     pub user_agent: Option<String>,
     pub user_id: Option<Uuid>,
+    /// `slug_or_port` (G1, G2) or `app_name_or_port` (G3).
     pub slug_or_port: Option<String>,
     pub connection_id: Option<Uuid>,
     pub disconnect_time: Option<i64>,
     pub disconnect_reason: Option<String>,
+    /// Where Coder's schema has `connection_logs.client_session_id` (some branches).
+    pub client_session_id: Option<String>,
 }
 
 /// Coder's `ConnectionLog`: `ip` omitted when NULL; `web_info` for web connections, `ssh_info` for the
-/// others Coder knows; a missing user has Go's zero values.
-pub fn connection_log(r: ConnectionRow, joined: &Joined) -> Value {
+/// others Coder knows; a missing user has Go's zero values. Where connection logs record methods (Coder G3),
+/// `connection_method`, the client's `app_name` and `app_display_name` (ssh and reconnecting_pty rows), and
+/// `type` as the deprecated compatibility category; a method audit_ext does not know gets neither info.
+pub fn connection_log(mut r: ConnectionRow, conn: Connections, joined: &Joined) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(r.id));
     m.insert("connect_time".into(), json!(go_time(r.connect_time)));
@@ -385,8 +393,23 @@ pub fn connection_log(r: ConnectionRow, joined: &Joined) -> Value {
     if let Some(ip) = &r.ip {
         m.insert("ip".into(), json!(go_ip(ip)));
     }
-    m.insert("type".into(), json!(r.kind));
-    match r.kind.as_str() {
+    let methods = conn == Connections::Methods;
+    if methods {
+        m.insert("connection_method".into(), json!(r.kind));
+        let app = r.slug_or_port.as_deref().filter(|a| !a.is_empty() && matches!(r.kind.as_str(), "ssh" | "reconnecting_pty"));
+        if let Some(app) = app {
+            m.insert("app_name".into(), json!(app));
+            m.insert("app_display_name".into(), json!(apps::display_name(app)));
+        }
+        m.insert("type".into(), json!(apps::compatibility_type(&r.kind, app)));
+    } else {
+        m.insert("type".into(), json!(r.kind));
+    }
+    if let Some(session) = r.client_session_id.take().filter(|s| !s.is_empty()) {
+        m.insert("client_session_id".into(), json!(session));
+    }
+    let kind = std::mem::take(&mut r.kind);
+    match kind.as_str() {
         "workspace_app" | "port_forwarding" | "tunnel" => {
             let mut w = Map::new();
             w.insert("user_agent".into(), json!(r.user_agent.unwrap_or_default()));
@@ -396,23 +419,27 @@ pub fn connection_log(r: ConnectionRow, joined: &Joined) -> Value {
             w.insert("status_code".into(), json!(r.code.unwrap_or(0)));
             m.insert("web_info".into(), Value::Object(w));
         }
-        "ssh" | "vscode" | "jetbrains" | "reconnecting_pty" => {
-            let mut s = Map::new();
-            s.insert("connection_id".into(), json!(r.connection_id.unwrap_or_default()));
-            if let Some(t) = r.disconnect_time {
-                s.insert("disconnect_time".into(), json!(go_time(t)));
-            }
-            if let Some(reason) = r.disconnect_reason.filter(|x| !x.is_empty()) {
-                s.insert("disconnect_reason".into(), json!(reason));
-            }
-            if let Some(code) = r.code {
-                s.insert("exit_code".into(), json!(code));
-            }
-            m.insert("ssh_info".into(), Value::Object(s));
-        }
+        "ssh" | "reconnecting_pty" => ssh_info(&mut m, r),
+        "vscode" | "jetbrains" if !methods => ssh_info(&mut m, r),
         _ => {}
     }
     Value::Object(m)
+}
+
+/// Coder's `ConnectionLogSSHInfo`: the disconnect's time, reason and exit code once it is seen.
+fn ssh_info(m: &mut Map<String, Value>, r: ConnectionRow) {
+    let mut s = Map::new();
+    s.insert("connection_id".into(), json!(r.connection_id.unwrap_or_default()));
+    if let Some(t) = r.disconnect_time {
+        s.insert("disconnect_time".into(), json!(go_time(t)));
+    }
+    if let Some(reason) = r.disconnect_reason.filter(|x| !x.is_empty()) {
+        s.insert("disconnect_reason".into(), json!(reason));
+    }
+    if let Some(code) = r.code {
+        s.insert("exit_code".into(), json!(code));
+    }
+    m.insert("ssh_info".into(), Value::Object(s));
 }
 
 #[cfg(test)]
@@ -546,11 +573,64 @@ mod tests {
             connection_id: None,
             disconnect_time: None,
             disconnect_reason: None,
+            client_session_id: None,
         };
-        let c = connection_log(c, &j);
+        let c = connection_log(c, Connections::Types, &j);
         assert_eq!(c["workspace_owner_username"], "alice");
         assert_eq!(c["web_info"]["user"], user(gone, &UserRow::default()));
         assert_eq!(c["web_info"]["user"]["created_at"], "0001-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn connection_methods_are_shaped_as_coder_g3_does() {
+        let row = |kind: &str, app: Option<&str>| ConnectionRow {
+            id: Uuid::nil(),
+            connect_time: 0,
+            organization_id: Uuid::nil(),
+            workspace_owner_id: Uuid::nil(),
+            workspace_id: Uuid::nil(),
+            workspace_name: "ws".into(),
+            agent_name: "main".into(),
+            ip: None,
+            kind: kind.into(),
+            code: None,
+            user_agent: None,
+            user_id: None,
+            slug_or_port: app.map(str::to_string),
+            connection_id: None,
+            disconnect_time: Some(0),
+            disconnect_reason: None,
+            client_session_id: None,
+        };
+        let j = Joined::default();
+        let g3 = |kind: &str, app: Option<&str>| connection_log(row(kind, app), Connections::Methods, &j);
+        let c = g3("ssh", Some("cursor"));
+        assert_eq!((&c["connection_method"], &c["type"], &c["app_name"], &c["app_display_name"]), (&json!("ssh"), &json!("vscode"), &json!("cursor"), &json!("Cursor")));
+        assert_eq!(c["ssh_info"]["disconnect_time"], "2000-01-01T00:00:00Z");
+        assert!(c.get("web_info").is_none());
+        let c = g3("ssh", Some("pycharm"));
+        assert_eq!((&c["type"], &c["app_display_name"]), (&json!("jetbrains"), &json!("pycharm")));
+        let c = g3("ssh", None);
+        assert_eq!(c["type"], "ssh");
+        assert!(c.get("app_name").is_none() && c.get("app_display_name").is_none());
+        let c = g3("reconnecting_pty", Some("reconnecting_pty"));
+        assert_eq!((&c["type"], &c["app_display_name"]), (&json!("reconnecting_pty"), &json!("Web Terminal")));
+        // Web destinations go to web_info, never app_name.
+        let c = g3("port_forwarding", Some("8080"));
+        assert_eq!((&c["type"], &c["web_info"]["slug_or_port"]), (&json!("port_forwarding"), &json!("8080")));
+        assert!(c.get("app_name").is_none() && c.get("ssh_info").is_none());
+        let c = g3("tunnel", None);
+        assert_eq!((&c["type"], &c["web_info"]["slug_or_port"], &c["web_info"]["user"]), (&json!("tunnel"), &json!(""), &Value::Null));
+        // A method audit_ext has never seen: the label, and neither info.
+        let c = g3("carrier_pigeon", Some("x"));
+        assert_eq!((&c["connection_method"], &c["type"]), (&json!("carrier_pigeon"), &json!("carrier_pigeon")));
+        assert!(c.get("web_info").is_none() && c.get("ssh_info").is_none());
+        // Types (G1, G2): no method fields; vscode is an ssh_info type.
+        let c = connection_log(row("vscode", None), Connections::Types, &j);
+        assert!(c.get("connection_method").is_none() && c["ssh_info"].is_object());
+        let mut r = row("ssh", None);
+        r.client_session_id = Some("s-1".into());
+        assert_eq!(connection_log(r, Connections::Methods, &j)["client_session_id"], "s-1");
     }
 
     #[test]
