@@ -3,18 +3,24 @@
 use crate::exec::catalog::LiveCatalog;
 use crate::exec::spi;
 use crate::guc;
-use crate::plan::advice::{applicable, statement, HAS_EQUIVALENT};
+use crate::plan::advice::{applicable, drop_blocking, statement, BLOCKING, HAS_EQUIVALENT};
 use pgrx::prelude::*;
 
 /// `CREATE INDEX CONCURRENTLY IF NOT EXISTS …` statements (run them with psql's `\gexec`) for the indexes
 /// that keep every filter fast on large tables, each with a comment naming the filters it serves. Only those
 /// missing are returned: an index with the same columns under another name counts as present. Advice follows
 /// the schema: nothing for a table or column Coder has dropped, and column names as this Coder has them.
+/// First come `DROP INDEX CONCURRENTLY` statements for any of audit_ext's indexes that would block Coder's
+/// migrations (one holding a literal of a Coder enum type, as 0.2.0's `status:ongoing` index did).
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn index_advice() -> SetOfIterator<'static, String> {
     let schema = guc::coder_schema();
     let profile = LiveCatalog::new().profile;
+    let blocking: Vec<String> = spi::select(BLOCKING, &[schema.clone().into()], |t| {
+        t.map(|r| Ok(drop_blocking(&r.get::<String>(1)?.unwrap_or_default(), &r.get::<String>(2)?.unwrap_or_default())))
+            .collect::<Result<Vec<_>, _>>()
+    });
     let missing: Vec<String> = applicable(&profile)
         .filter(|a| {
             let args = [a.table.name().into(), a.columns(&profile).into(), schema.clone().into(), a.predicate.map(|(_, printed)| printed).into()];
@@ -22,5 +28,5 @@ fn index_advice() -> SetOfIterator<'static, String> {
         })
         .map(|a| statement(a, &profile))
         .collect();
-    SetOfIterator::new(missing)
+    SetOfIterator::new(blocking.into_iter().chain(missing))
 }

@@ -527,6 +527,130 @@ mod tests {
         assert_eq!(connections(&format!("user_email:{email}")), web, "user_email: finds the deleted user too");
     }
 
+    /// Coder's migrations G1 → G2 → G3, applied in this backend (whose kept statements and caches were filled
+    /// by the calls before each): after each, every query function answers as plain queries over the new
+    /// schema do, and connection logs are shaped as that generation of Coder shapes them.
+    #[pg_test]
+    fn every_generation_answers_as_plain_queries_do() {
+        use crate::api::testing::{migrate_to, seed_recent};
+        load_fixture(2000);
+        seed_recent();
+        let count = |f: &str, q: &str, actor: &str| one::<i64>(&format!("SELECT audit_ext.count_{f}_logs('{q}', {actor}, 0)"));
+        let plain = |sql: &str| one::<i64>(&format!("SELECT count(*) FROM {sql}"));
+        let vscode = "'vscode','vscode_insiders','vscode_web','code_server','cursor','windsurf','positron','vscodium','codium',\
+                      'antigravity','trae','kiro','devin','code_oss','vscodium_insiders','devin_next','trae_cn'";
+        let jetbrains = "'jetbrains','intellij','pycharm','goland','webstorm','phpstorm','rubymine','clion','rider','rustrover',\
+                         'datagrip','dataspell','mps','android_studio'";
+        for generation in 1..=3u8 {
+            if generation > 1 {
+                migrate_to(generation);
+            }
+            let g = format!("G{generation}");
+            let profile = one::<pgrx::JsonB>("SELECT audit_ext.coder_schema_profile()").0;
+            assert_eq!(profile["generation"], g.as_str(), "{profile}");
+            // Audit logs: the same answers in every generation (their table does not change).
+            for (q, want) in [
+                ("", "audit_logs"),
+                ("resource_type:task", "audit_logs WHERE resource_type = 'task'"),
+                ("action:delete resource_type:workspace", "audit_logs WHERE action = 'delete' AND resource_type = 'workspace'"),
+                ("build_reason:cli", "audit_logs a JOIN workspace_builds b ON b.id = a.resource_id WHERE a.resource_type = 'workspace_build' AND b.reason = 'cli'"),
+            ] {
+                let exact = if q == "build_reason:cli" {
+                    plain(want) + plain("audit_logs a JOIN workspace_builds b ON b.workspace_id = a.resource_id AND b.build_number = 1 \
+                                         WHERE a.resource_type = 'workspace' AND a.action = 'create' AND b.reason = 'cli'")
+                } else {
+                    plain(want)
+                };
+                assert_eq!(count("audit", q, "NULL"), exact, "{g}: audit {q:?}");
+            }
+            assert_eq!(count("audit", "", &USER(8)), plain("audit_logs WHERE organization_id = md5('org9')::uuid"), "{g}: org auditor");
+            let p = page(&format!("'resource_type:task', {}, 100", USER(1)));
+            let tasks = p["audit_logs"].as_array().unwrap();
+            assert!(!tasks.is_empty(), "{g}: task rows");
+            if generation > 1 {
+                // Coder G2 dropped tasks: no link and not deleted, as its handler (with no case for tasks) says.
+                assert!(tasks.iter().all(|e| e["resource_link"] == "" && e["is_deleted"] == false), "{g}: {}", tasks[0]);
+                assert_eq!(sql_error("SELECT audit_ext.count_audit_logs('build_reason:task_resume')").0, "22023", "{g}: label gone");
+            } else {
+                assert!(tasks.iter().any(|e| e["resource_link"].as_str().unwrap().starts_with("/tasks/")), "{g}");
+            }
+            // Connection logs: the method column and the type: filter of the generation.
+            let (method, app) = if generation == 3 { ("connection_method", "app_name_or_port") } else { ("type", "slug_or_port") };
+            let conns = |w: &str| plain(&format!("connection_logs WHERE {w}"));
+            let types: Vec<(&str, String)> = if generation == 3 {
+                vec![
+                    ("vscode", format!("{method} = 'ssh' AND {app} IN ({vscode})")),
+                    ("jetbrains", format!("{method} = 'ssh' AND {app} IN ({jetbrains})")),
+                    ("ssh", format!("{method} = 'ssh' AND ({app} IS NULL OR {app} NOT IN ({vscode}, {jetbrains}))")),
+                    ("tunnel", format!("{method} = 'tunnel'")),
+                    ("workspace_app", format!("{method} = 'workspace_app'")),
+                    ("reconnecting_pty", format!("{method} = 'reconnecting_pty'")),
+                ]
+            } else {
+                ["vscode", "jetbrains", "ssh", "workspace_app", "reconnecting_pty"].iter().map(|t| (*t, format!("{method} = '{t}'"))).collect()
+            };
+            for (t, w) in &types {
+                assert_eq!(count("connection", &format!("type:{t}"), "NULL"), conns(w), "{g}: type:{t}");
+            }
+            if generation == 1 {
+                assert_eq!(sql_error("SELECT audit_ext.count_connection_logs('type:tunnel')").0, "22023", "G1 has no tunnel");
+            } else {
+                assert!(count("connection", "type:tunnel", "NULL") > 0, "{g}: tunnels");
+            }
+            let web = format!("{method} IN ('workspace_app', 'port_forwarding')");
+            assert_eq!(count("connection", "status:ongoing", "NULL"), conns(&format!("disconnect_time IS NULL AND NOT {web}")), "{g}: ongoing");
+            assert_eq!(count("connection", "status:completed", &USER(8)), conns(&format!("disconnect_time IS NOT NULL AND NOT {web} AND organization_id = md5('org9')::uuid")), "{g}");
+            // Every entry of the newest page, against its row.
+            let v = one::<pgrx::JsonB>("SELECT audit_ext.connection_logs('', NULL, 200)").0;
+            for e in v["connection_logs"].as_array().unwrap() {
+                let id = e["id"].as_str().unwrap();
+                let (kind, app_value) = Spi::get_two::<String, String>(&format!("SELECT {method}::text, {app} FROM connection_logs WHERE id = '{id}'")).unwrap();
+                let kind = kind.unwrap();
+                let web_row = matches!(kind.as_str(), "workspace_app" | "port_forwarding" | "tunnel");
+                assert_eq!(e.get("web_info").is_some(), web_row, "{g}: {e}");
+                assert_eq!(e.get("ssh_info").is_some(), !web_row, "{g}: {e}");
+                if generation == 3 {
+                    assert_eq!(e["connection_method"], kind.as_str(), "{e}");
+                    let client = app_value.filter(|a| !a.is_empty() && !web_row);
+                    assert_eq!(e.get("app_name").and_then(|a| a.as_str()), client.as_deref(), "{e}");
+                    let family = Spi::get_one::<String>(&format!(
+                        "SELECT CASE WHEN '{kind}' <> 'ssh' THEN '{kind}' WHEN {app} IN ({vscode}) THEN 'vscode' \
+                         WHEN {app} IN ({jetbrains}) THEN 'jetbrains' ELSE 'ssh' END FROM connection_logs WHERE id = '{id}'"
+                    ))
+                    .unwrap()
+                    .unwrap();
+                    assert_eq!(e["type"], family.as_str(), "{e}");
+                } else {
+                    assert_eq!((e["type"].as_str(), e.get("connection_method")), (Some(kind.as_str()), None), "{e}");
+                }
+            }
+            // The psql table names the method and app in every generation.
+            let ssh_by_vscode: i64 = one("SELECT count(*) FROM audit_ext.search_connection_logs('type:vscode', NULL, 1000) WHERE connection_method = 'ssh' AND app_name IS NOT NULL");
+            assert_eq!(ssh_by_vscode, count("connection", "type:vscode", "NULL").min(1000), "{g}: search_connection_logs");
+        }
+    }
+
+    /// Without Coder's core, one clear error naming what is missing, not a raw error from inside a statement.
+    #[pg_test]
+    fn a_missing_core_table_is_one_clear_error() {
+        load_fixture(100);
+        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 100);
+        Spi::run("ALTER TABLE organization_members RENAME TO organization_members_old").unwrap();
+        let (code, message, detail, hint) = sql_error("SELECT audit_ext.audit_logs()");
+        assert_eq!((code.as_str(), message.as_str()), ("42P01", "audit_ext: Coder's table public.organization_members does not exist"));
+        assert!(detail.contains("G1") && hint.contains("audit_ext.coder_schema"), "{detail} / {hint}");
+        Spi::run("ALTER TABLE organization_members_old RENAME TO organization_members; ALTER TABLE audit_logs RENAME COLUMN resource_icon TO icon").unwrap();
+        let (code, message, ..) = sql_error("SELECT audit_ext.count_connection_logs()");
+        assert_eq!((code.as_str(), message.as_str()), ("42703", "audit_ext: Coder's column public.audit_logs.resource_icon does not exist"));
+        Spi::run("ALTER TABLE audit_logs RENAME COLUMN icon TO resource_icon; ALTER TABLE connection_logs RENAME COLUMN type TO kind").unwrap();
+        assert_eq!(sql_error("SELECT audit_ext.connection_logs()").0, "42703");
+        Spi::run("ALTER TABLE connection_logs RENAME COLUMN kind TO type").unwrap();
+        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 100, "answers again once it is back");
+        // A wrong schema setting says so too.
+        Spi::run("SET LOCAL audit_ext.coder_schema = 'nowhere'").unwrap();
+        assert_eq!(sql_error("SELECT audit_ext.count_audit_logs()").1, "audit_ext: Coder's table nowhere.audit_logs does not exist");
+    }
+
     #[pg_test]
     fn connection_pages_match_a_plain_query() {
         load_fixture(2000);

@@ -11,6 +11,24 @@ pub fn load_fixture(audit_rows: i32) {
     Spi::run(include_str!("../../tests/fixture/seed.sql")).expect("fixture seed");
 }
 
+/// Coder's migration to generation `generation` (2: tasks and has_ai_task dropped; 3: connection methods),
+/// as `tests/fixture/g2.sql` / `g3.sql` write it, followed by the rows a Coder of that generation writes
+/// (`seed_recent.sql`). Applied in this backend's transaction, after `load_fixture`.
+pub fn migrate_to(generation: u8) {
+    let migration = match generation {
+        2 => include_str!("../../tests/fixture/g2.sql"),
+        3 => include_str!("../../tests/fixture/g3.sql"),
+        _ => panic!("no migration to G{generation}"),
+    };
+    Spi::run(migration).unwrap_or_else(|e| panic!("migration to G{generation}: {e}"));
+    seed_recent();
+}
+
+/// The rows a recent Coder writes, for the generation the fixture is in (`tests/fixture/seed_recent.sql`).
+pub fn seed_recent() {
+    Spi::run(include_str!("../../tests/fixture/seed_recent.sql")).expect("seed_recent.sql");
+}
+
 /// Runs `sql` expecting an error; returns (sqlstate, message, detail, hint). The statement runs in a
 /// PL/pgSQL block that catches the error, so the test's transaction stays usable.
 pub fn sql_error(sql: &str) -> (String, String, String, String) {

@@ -88,6 +88,25 @@ pub fn statement(a: &Advice, p: &Profile) -> String {
     )
 }
 
+/// audit_ext's indexes (named `audit_ext_…`) in the Coder schema `$1` that hold a literal of an enum type (or
+/// an array of one; PostgreSQL records such a literal as a dependency of the index on its type): they make
+/// Coder's `ALTER COLUMN … TYPE` and `DROP TYPE` fail, as 0.2.0's `status:ongoing` index did. Columns: the
+/// quoted index name and the enum type.
+pub const BLOCKING: &str = "SELECT DISTINCT format('%I.%I', n.nspname, i.relname), t.typname::text \
+     FROM pg_depend d JOIN pg_class i ON i.oid = d.objid AND d.classid = 'pg_class'::regclass \
+     JOIN pg_namespace n ON n.oid = i.relnamespace JOIN pg_type t0 ON t0.oid = d.refobjid AND d.refclassid = 'pg_type'::regclass \
+     JOIN pg_type t ON t.oid = CASE WHEN t0.typelem <> 0 THEN t0.typelem ELSE t0.oid END \
+     WHERE i.relkind = 'i' AND n.nspname = $1 AND i.relname LIKE 'audit\\_ext\\_%' AND t.typtype = 'e' \
+     ORDER BY 1, 2";
+
+/// The statement that drops an index found by `BLOCKING`.
+pub fn drop_blocking(index: &str, enum_type: &str) -> String {
+    format!(
+        "-- drop: holds literals of Coder's enum type {enum_type}, which makes Coder's own migrations of that type fail\n\
+         DROP INDEX CONCURRENTLY IF EXISTS {index}"
+    )
+}
+
 /// A query answering whether `$1` (a table of the Coder schema `$3`) has a btree index printed as
 /// `… USING btree ($2)` (+ ` WHERE $4`), i.e. an equivalent of the advice under any name.
 pub const HAS_EQUIVALENT: &str = "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \

@@ -39,38 +39,62 @@ impl Source {
     }
 }
 
-/// One row `(reason text)` for user `uid`: NULL when the user holds no seat.
-fn reason(p: &Profile, uid: &str, source: Source) -> String {
+/// Coder's rule for user `uid`: the `last_event_type` of its `ai_seat_state` row if the user is active, not
+/// deleted and not a system user; NULL otherwise.
+fn state_reason(p: &Profile, uid: &str) -> String {
     let s = &p.qschema;
+    let system = if p.users_is_system { " AND NOT su.is_system" } else { "" };
+    format!(
+        "(SELECT ais.last_event_type::text FROM {s}.ai_seat_state ais JOIN {s}.users su ON su.id = ais.user_id \
+         WHERE ais.user_id = {uid} AND su.status::text = 'active' AND NOT su.deleted{system} LIMIT 1)"
+    )
+}
+
+/// The usage rule for user `uid`: whether it has AI Bridge usage, and whether it has AI Tasks usage (`false`
+/// where Coder has no `has_ai_task`).
+fn usage(p: &Profile, uid: &str, latest_build_only: bool) -> (String, String) {
+    let s = &p.qschema;
+    let aibridge = if p.has(Table::AibridgeInterceptions) {
+        format!("coalesce((SELECT true FROM {s}.aibridge_interceptions i WHERE i.initiator_id = {uid} LIMIT 1), false)")
+    } else {
+        "false".to_string()
+    };
+    let task = match (p.has_ai_task && p.has(Table::Workspaces), latest_build_only) {
+        (false, _) => "false".to_string(),
+        (true, false) => format!(
+            "coalesce((SELECT true FROM {s}.workspaces w JOIN {s}.workspace_builds b ON b.workspace_id = w.id \
+             WHERE w.owner_id = {uid} AND w.deleted = false AND b.has_ai_task LIMIT 1), false)"
+        ),
+        (true, true) => format!(
+            "coalesce((SELECT true FROM {s}.workspaces w WHERE w.owner_id = {uid} AND w.deleted = false \
+             AND (SELECT b.has_ai_task FROM {s}.workspace_builds b WHERE b.workspace_id = w.id \
+                  ORDER BY b.build_number DESC LIMIT 1) LIMIT 1), false)"
+        ),
+    };
+    (aibridge, task)
+}
+
+/// Whether user `uid` holds a seat (the usage rule stops at its first kind of usage).
+fn seat(p: &Profile, uid: &str, source: Source) -> String {
     match source {
-        Source::State => {
-            let system = if p.users_is_system { " AND NOT su.is_system" } else { "" };
-            format!(
-                "SELECT (SELECT ais.last_event_type::text FROM {s}.ai_seat_state ais JOIN {s}.users su ON su.id = ais.user_id \
-                 WHERE ais.user_id = {uid} AND su.status::text = 'active' AND NOT su.deleted{system} LIMIT 1) AS reason"
-            )
-        }
+        Source::State => format!("{} IS NOT NULL", state_reason(p, uid)),
         Source::Usage { latest_build_only } => {
-            let aibridge = if p.has(Table::AibridgeInterceptions) {
-                format!("coalesce((SELECT true FROM {s}.aibridge_interceptions i WHERE i.initiator_id = {uid} LIMIT 1), false)")
-            } else {
-                "false".to_string()
-            };
-            let task = match (p.has_ai_task && p.has(Table::Workspaces), latest_build_only) {
-                (false, _) => "false".to_string(),
-                (true, false) => format!(
-                    "coalesce((SELECT true FROM {s}.workspaces w JOIN {s}.workspace_builds b ON b.workspace_id = w.id \
-                     WHERE w.owner_id = {uid} AND w.deleted = false AND b.has_ai_task LIMIT 1), false)"
-                ),
-                (true, true) => format!(
-                    "coalesce((SELECT true FROM {s}.workspaces w WHERE w.owner_id = {uid} AND w.deleted = false \
-                     AND (SELECT b.has_ai_task FROM {s}.workspace_builds b WHERE b.workspace_id = w.id \
-                          ORDER BY b.build_number DESC LIMIT 1) LIMIT 1), false)"
-                ),
-            };
+            let (aibridge, task) = usage(p, uid, latest_build_only);
+            format!("({aibridge} OR {task})")
+        }
+    }
+}
+
+/// One row `(reason text)` for user `uid`: NULL when the user holds no seat. The usage subquery is kept
+/// apart (`OFFSET 0`) so that each probe runs once, however often the CASE names its result.
+fn reason(p: &Profile, uid: &str, source: Source) -> String {
+    match source {
+        Source::State => format!("SELECT {} AS reason", state_reason(p, uid)),
+        Source::Usage { latest_build_only } => {
+            let (aibridge, task) = usage(p, uid, latest_build_only);
             format!(
                 "SELECT CASE WHEN x.aibridge AND x.task THEN 'both' WHEN x.aibridge THEN 'aibridge' WHEN x.task THEN 'task' END AS reason \
-                 FROM (SELECT {aibridge} AS aibridge, {task} AS task) x"
+                 FROM (SELECT {aibridge} AS aibridge, {task} AS task OFFSET 0) x"
             )
         }
     }
@@ -83,10 +107,7 @@ const DISTINCT_IDS: &str =
 /// The ids of `$1` (a uuid[]; duplicates and NULLs allowed) that hold a seat, each once, in the order of
 /// their first appearance.
 pub fn seat_states(p: &Profile, source: Source) -> String {
-    format!(
-        "SELECT u.id FROM ({DISTINCT_IDS}) u CROSS JOIN LATERAL ({}) x WHERE x.reason IS NOT NULL ORDER BY u.ord",
-        reason(p, "u.id", source)
-    )
+    format!("SELECT u.id FROM ({DISTINCT_IDS}) u WHERE {} ORDER BY u.ord", seat(p, "u.id", source))
 }
 
 /// Per user: `(user_id, username, has_ai_seat, reason)`, a page of `$2` rows from offset `$3`. The users are
@@ -119,10 +140,7 @@ pub fn count_seats(p: &Profile, source: Source) -> String {
                  WHERE u.status::text = 'active' AND NOT u.deleted{system}"
             )
         }
-        Source::Usage { .. } => format!(
-            "SELECT count(*) FROM {s}.users u CROSS JOIN LATERAL ({}) x WHERE u.deleted = false AND x.reason IS NOT NULL",
-            reason(p, "u.id", source)
-        ),
+        Source::Usage { .. } => format!("SELECT count(*) FROM {s}.users u WHERE u.deleted = false AND {}", seat(p, "u.id", source)),
     }
 }
 
@@ -150,7 +168,7 @@ mod tests {
     fn probes_are_per_user_lookups() {
         let q = seat_states(&g(1), Source::State);
         assert!(q.contains("WHERE ais.user_id = u.id AND su.status::text = 'active' AND NOT su.deleted AND NOT su.is_system LIMIT 1"), "{q}");
-        assert!(q.ends_with("WHERE x.reason IS NOT NULL ORDER BY u.ord"), "{q}");
+        assert!(q.ends_with("LIMIT 1) IS NOT NULL ORDER BY u.ord"), "{q}");
         let q = seat_states(&g(1), Source::Usage { latest_build_only: false });
         assert!(q.contains("i.initiator_id = u.id LIMIT 1"), "{q}");
         assert!(q.contains("w.owner_id = u.id AND w.deleted = false AND b.has_ai_task LIMIT 1"), "{q}");

@@ -21,6 +21,17 @@ SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM connection_logs WHERE %s
               audit_ext.connection_predicate('type:ssh'), md5('org1')::uuid) \gexec
 RESET enable_seqscan; RESET enable_bitmapscan;
 
+-- 0.2.0 advised a status:ongoing index holding connection_type literals, which makes Coder's connection-method
+-- migration fail. Where one is left (the 0.3.0 upgrade drops it), the advice is to drop it first; an index of
+-- someone else's is never touched.
+CREATE INDEX audit_ext_connection_logs_ongoing ON adv.connection_logs (connect_time DESC)
+    WHERE disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding');
+CREATE INDEX their_ongoing ON adv.connection_logs (connect_time DESC) WHERE type <> 'ssh';
+SELECT audit_ext.index_advice();
+SELECT audit_ext.index_advice() \gexec
+SELECT to_regclass('adv.audit_ext_connection_logs_ongoing') AS old_index, to_regclass('adv.their_ongoing') AS theirs,
+       count(*) AS advised_after_drop FROM audit_ext.index_advice();
+
 RESET audit_ext.coder_schema;
 RESET search_path;
 SET client_min_messages = warning;

@@ -209,7 +209,7 @@ SELECT call, array_length(string_to_array(plain, E'\n'), 1) AS lines, plain = pa
     ($$SELECT audit_ext.audit_query_errors('resource_type:spaceship colour:red date_to:tomorrow')$$),
     ($$SELECT audit_ext.connection_query_errors('type:telnet')$$),
     ($$SELECT audit_ext.readable_organizations(md5('user8')::uuid), audit_ext.readable_organizations(md5('user9')::uuid, 'connection_log')$$),
-    ($$SELECT * FROM audit_ext.get_user_ai_seat_states(ARRAY(SELECT md5('user' || u)::uuid FROM generate_series(1, 60) u))$$),
+    ($$SELECT * FROM audit_ext.get_user_ai_seat_states(ARRAY(SELECT md5('user' || u)::uuid FROM generate_series(1, 60) u), source => 'usage')$$),
     ($$SELECT * FROM audit_ext.user_ai_seats(NULL, true, 100)$$),
     ($$SELECT audit_ext.count_ai_seat_users(), audit_ext.count_ai_seat_users(true)$$),
     ($$SELECT audit_ext.ai_seat_states_sql()$$),

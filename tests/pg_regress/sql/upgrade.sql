@@ -1,5 +1,6 @@
--- Upgrade path: install the first released version (0.1.0, sql/audit_ext--0.1.0.sql), use it, run
--- ALTER EXTENSION audit_ext UPDATE, and check that the upgraded extension owns exactly the objects of a fresh
+-- Upgrade path: install the first released version (0.1.0, sql/audit_ext--0.1.0.sql), use it, update to 0.2.0
+-- and apply its index advice's status:ongoing index (which blocks Coder's connection-method migration), run
+-- ALTER EXTENSION audit_ext UPDATE (0.2.0 → 0.3.0 drops that index), and check that the upgraded extension owns exactly the objects of a fresh
 -- install of the current version, with identical definitions (pg_describe_object over pg_depend, each
 -- function's pg_get_functiondef and comment, and the schema's privileges).
 SET client_min_messages = warning;
@@ -23,8 +24,12 @@ SELECT to_regprocedure('audit_ext.purge_audit_logs(timestamptz, int)') IS NULL A
 SELECT audit_ext.count_audit_logs('action:delete', md5('user8')::uuid, 0) AS org_auditor_deletes \gset
 SELECT :org_auditor_deletes > 0 AS has_rows;
 
+ALTER EXTENSION audit_ext UPDATE TO '0.2.0';
+CREATE INDEX audit_ext_connection_logs_ongoing ON connection_logs (connect_time DESC)
+    WHERE disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding');
 ALTER EXTENSION audit_ext UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'audit_ext';
+SELECT to_regclass('audit_ext_connection_logs_ongoing') AS blocking_index_after_update;
 SELECT audit_ext.count_audit_logs('action:delete', md5('user8')::uuid, 0) = :org_auditor_deletes AS same_answer;
 SELECT audit_ext.purge_audit_logs('2000-01-01', 10) AS purged_nothing_older_than_2000;
 
