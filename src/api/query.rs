@@ -545,6 +545,21 @@ mod tests {
             if generation > 1 {
                 migrate_to(generation);
             }
+            if generation == 3 {
+                // Connections a G3 Coder writes: ssh by apps of each family, by none, and the other methods.
+                Spi::run(
+                    "INSERT INTO connection_logs (id, connect_time, organization_id, workspace_owner_id, workspace_id, workspace_name, \
+                     agent_name, connection_method, app_name_or_port, connection_id, disconnect_time, code, user_id) \
+                     SELECT md5('g3 conn' || n)::uuid, c.connect_time + n * interval '1 second', c.organization_id, c.workspace_owner_id, \
+                            c.workspace_id, c.workspace_name, 'main', m::connection_log_method, a, md5('g3 id' || n)::uuid, \
+                            CASE WHEN n % 2 = 0 THEN c.connect_time + interval '1 hour' END, CASE WHEN m = 'tunnel' THEN NULL ELSE 0 END, \
+                            CASE WHEN m = 'tunnel' THEN c.workspace_owner_id END \
+                     FROM (SELECT * FROM connection_logs ORDER BY connect_time DESC, id LIMIT 1) c, \
+                          (VALUES (1, 'ssh', 'cursor'), (2, 'ssh', 'pycharm'), (3, 'ssh', 'zed'), (4, 'ssh', NULL), (5, 'ssh', 'my_tool'), \
+                                  (6, 'reconnecting_pty', 'reconnecting_pty'), (7, 'tunnel', NULL), (8, 'ssh', 'code_oss')) v(n, m, a)",
+                )
+                .unwrap();
+            }
             let g = format!("G{generation}");
             let profile = one::<pgrx::JsonB>("SELECT audit_ext.coder_schema_profile()").0;
             assert_eq!(profile["generation"], g.as_str(), "{profile}");
@@ -592,10 +607,10 @@ mod tests {
             for (t, w) in &types {
                 assert_eq!(count("connection", &format!("type:{t}"), "NULL"), conns(w), "{g}: type:{t}");
             }
-            if generation == 1 {
-                assert_eq!(sql_error("SELECT audit_ext.count_connection_logs('type:tunnel')").0, "22023", "G1 has no tunnel");
-            } else {
-                assert!(count("connection", "type:tunnel", "NULL") > 0, "{g}: tunnels");
+            match generation {
+                1 => assert_eq!(sql_error("SELECT audit_ext.count_connection_logs('type:tunnel')").0, "22023", "G1 has no tunnel"),
+                2 => assert_eq!(count("connection", "type:tunnel", "NULL"), 0, "G2 knows tunnels"),
+                _ => assert_eq!(count("connection", "type:tunnel", "NULL"), 1, "G3's tunnel"),
             }
             let web = format!("{method} IN ('workspace_app', 'port_forwarding')");
             assert_eq!(count("connection", "status:ongoing", "NULL"), conns(&format!("disconnect_time IS NULL AND NOT {web}")), "{g}: ongoing");
