@@ -16,6 +16,7 @@ pgrx::pg_module_magic!(name, version);
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::register();
+    exec::catalog::register_invalidation();
 }
 
 /// Required by `cargo pgrx test`.

@@ -91,6 +91,15 @@ pub fn family(f: Family) -> Vec<String> {
 /// The deprecated `type` filter's categories when connection logs record methods (Coder lists them sorted).
 pub const CATEGORIES: &[&str] = &["jetbrains", "port_forwarding", "reconnecting_pty", "ssh", "tunnel", "vscode", "workspace_app"];
 
+/// The method of a `type:` category's connections: `vscode`, `jetbrains` and `ssh` are `ssh` connections
+/// (told apart by their app); every other category is its method.
+pub fn method_of(category: &str) -> &str {
+    match category {
+        "vscode" | "jetbrains" => "ssh",
+        other => other,
+    }
+}
+
 /// The deprecated `type` of a connection: for `ssh`, its app's compatibility category (`vscode`, `jetbrains`,
 /// else `ssh`); for every other method, the method.
 pub fn compatibility_type<'a>(method: &'a str, app: Option<&str>) -> &'a str {

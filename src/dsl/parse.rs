@@ -145,7 +145,10 @@ fn parse_value(key: &'static Key, raw: &str, catalog: &dyn Catalog) -> Result<Op
         }
         Kind::Enum(type_name) => label(key, lower(), |v| catalog.enum_has(type_name, v)),
         Kind::OneOf(allowed) => label(key, lower(), |v| allowed.contains(&v)),
-        Kind::ConnectionType if catalog.connection_methods() => label(key, lower(), |v| super::apps::CATEGORIES.contains(&v)),
+        // A category, whose method (vscode, jetbrains and ssh are ssh connections) this database has.
+        Kind::ConnectionType if catalog.connection_methods() => label(key, lower(), |v| {
+            super::apps::CATEGORIES.contains(&v) && catalog.enum_has("connection_log_method", super::apps::method_of(v))
+        }),
         Kind::ConnectionType => label(key, lower(), |v| catalog.enum_has("connection_type", v)),
     }
 }
@@ -196,6 +199,7 @@ pub(crate) mod tests {
                 "audit_action" => &["create", "write", "delete", "start", "stop", "login", "logout", "connect"],
                 "build_reason" => &["initiator", "autostart", "autostop", "dormancy", "cli", "dashboard"],
                 "connection_type" => &["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding"],
+                "connection_log_method" => &["ssh", "reconnecting_pty", "workspace_app", "port_forwarding", "tunnel"],
                 _ => &[],
             };
             labels.contains(&label)

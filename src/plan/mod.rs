@@ -336,20 +336,21 @@ fn connection_type(b: &mut Builder, label: &str) -> String {
     let conn = b.profile.conn();
     let (method, app) = (b.col(conn.method_column()), b.col(conn.app_column()));
     let is = |b: &mut Builder, label: &str| format!("{method} = {}", b.bind(Param::Enum { type_name: conn.method_type(), label: label.to_string() }));
-    match (conn, label) {
-        (Connections::Types, _) => is(b, label),
-        (Connections::Methods, "vscode" | "jetbrains") => {
+    if conn == Connections::Types {
+        return is(b, label);
+    }
+    let method = is(b, crate::dsl::apps::method_of(label));
+    match label {
+        "vscode" | "jetbrains" => {
             let apps = family(if label == "vscode" { Family::Vscode } else { Family::Jetbrains });
-            let ssh = is(b, "ssh");
-            format!("{ssh} AND {app} = ANY ({})", b.bind(Param::TextArray(apps)))
+            format!("{method} AND {app} = ANY ({})", b.bind(Param::TextArray(apps)))
         }
-        (Connections::Methods, "ssh") => {
+        "ssh" => {
             let mut apps = family(Family::Vscode);
             apps.extend(family(Family::Jetbrains));
-            let ssh = is(b, "ssh");
-            format!("{ssh} AND ({app} IS NULL OR {app} <> ALL ({}))", b.bind(Param::TextArray(apps)))
+            format!("{method} AND ({app} IS NULL OR {app} <> ALL ({}))", b.bind(Param::TextArray(apps)))
         }
-        (Connections::Methods, _) => is(b, label),
+        _ => method,
     }
 }
 
