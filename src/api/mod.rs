@@ -122,7 +122,7 @@ mod tests {
         assert!(compressed.unwrap_or(0) > 0);
         let read = |sql: &str| -> Vec<(i32, Value)> {
             Spi::connect(|c| {
-                c.select(sql, None, &[]).unwrap().map(|r| (r.get::<i32>(1).unwrap().unwrap(), r.get::<Decoded>(2).unwrap().unwrap().0)).collect()
+                c.select(sql, None, &[]).unwrap().map(|r| (r.get::<i32>(1).unwrap().unwrap(), r.get::<Decoded>(2).unwrap().unwrap().0.unwrap())).collect()
             })
         };
         let all = read("SELECT n, v FROM docs ORDER BY n");

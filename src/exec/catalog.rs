@@ -221,10 +221,15 @@ fn read_profile(schema: &str) -> Profile {
             (Some(nsp), Ok(name)) => unsafe {
                 let oid = pg_sys::get_relname_relid(name.as_ptr(), nsp);
                 // Tables (plain or partitioned), views and foreign tables: what a statement can read from.
-                let readable = |k: u8| [pg_sys::RELKIND_RELATION, pg_sys::RELKIND_PARTITIONED_TABLE, pg_sys::RELKIND_VIEW, pg_sys::RELKIND_MATVIEW, pg_sys::RELKIND_FOREIGN_TABLE]
-                    .iter()
-                    .any(|r| *r as u8 == k);
-                if oid != pg_sys::InvalidOid && readable(pg_sys::get_rel_relkind(oid) as u8) { oid } else { pg_sys::InvalidOid }
+                const READABLE: [u8; 5] = [
+                    pg_sys::RELKIND_RELATION,
+                    pg_sys::RELKIND_PARTITIONED_TABLE,
+                    pg_sys::RELKIND_VIEW,
+                    pg_sys::RELKIND_MATVIEW,
+                    pg_sys::RELKIND_FOREIGN_TABLE,
+                ];
+                let readable = oid != pg_sys::InvalidOid && READABLE.contains(&(pg_sys::get_rel_relkind(oid) as u8));
+                if readable { oid } else { pg_sys::InvalidOid }
             },
             _ => pg_sys::InvalidOid,
         };

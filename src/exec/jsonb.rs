@@ -51,8 +51,11 @@ impl From<&Value> for Jsonb {
                     Jsonb(pg_sys::Datum::from(p))
                 }
             }
-            // A scalar document (never a response): through jsonb_in.
-            _ => Jsonb(pgrx::JsonB(v.clone()).into_datum().expect("jsonb")),
+            // A scalar document (never a response): through jsonb_in, which always returns a datum.
+            _ => match pgrx::JsonB(v.clone()).into_datum() {
+                Some(d) => Jsonb(d),
+                None => error!("audit_ext: jsonb_in returned NULL"),
+            },
         }
     }
 }
@@ -142,7 +145,10 @@ fn container(buf: &mut Vec<u8>, flag: u32, count: usize, children: impl FnOnce(&
             too_long("a jsonb container", total);
         }
         let e = if i % JB_OFFSET_STRIDE == 0 { (e & JENTRY_TYPEMASK) | total as u32 | JENTRY_HAS_OFF } else { e };
-        buf[entries_at + 4 * i..entries_at + 4 * i + 4].copy_from_slice(&e.to_ne_bytes());
+        // In range: `buf` was resized to hold n entries from `entries_at`, and i < n.
+        if let Some(slot) = buf.get_mut(entries_at + 4 * i..entries_at + 4 * i + 4) {
+            slot.copy_from_slice(&e.to_ne_bytes());
+        }
     }
     let len = buf.len() - start;
     if len > MAX_LEN {
@@ -157,7 +163,7 @@ fn numeric(n: &serde_json::Number) -> *mut pg_sys::NumericData {
         // SAFETY: builds a palloc'd numeric.
         Some(i) => unsafe { pg_sys::int64_to_numeric(i) },
         None => {
-            let text = CString::new(n.to_string()).expect("a number has no NUL");
+            let Ok(text) = CString::new(n.to_string()) else { error!("audit_ext: a number printed with a NUL") };
             // SAFETY: numeric_in(cstring, oid, typmod) on serde_json's text of a finite number.
             let d = unsafe {
                 direct_function_call_as_datum(
@@ -165,13 +171,17 @@ fn numeric(n: &serde_json::Number) -> *mut pg_sys::NumericData {
                     &[text.as_c_str().into_datum(), pg_sys::InvalidOid.into_datum(), (-1i32).into_datum()],
                 )
             };
-            d.expect("numeric_in returns a value").cast_mut_ptr()
+            match d {
+                Some(d) => d.cast_mut_ptr(),
+                None => error!("audit_ext: numeric_in returned NULL"),
+            }
         }
     }
 }
 
-/// A `jsonb` column as a `serde_json::Value`, read with `decode` (for `SpiHeapTupleData::get`).
-pub struct Decoded(pub Value);
+/// A `jsonb` column as a `serde_json::Value`, read with `decode` (for `SpiHeapTupleData::get`); `Err` names
+/// what of PostgreSQL's format the stored bytes break, for the caller to report with the row and field.
+pub struct Decoded(pub Result<Value, Malformed>);
 
 impl FromDatum for Decoded {
     unsafe fn from_polymorphic_datum(d: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
@@ -182,7 +192,7 @@ impl FromDatum for Decoded {
 
 impl IntoDatum for Decoded {
     fn into_datum(self) -> Option<pg_sys::Datum> {
-        Some(Jsonb::from(&self.0).0)
+        self.0.ok().map(|v| Jsonb::from(&v).0)
     }
 
     fn type_oid() -> pg_sys::Oid {
@@ -190,17 +200,22 @@ impl IntoDatum for Decoded {
     }
 }
 
-/// The `jsonb` datum `d` as a `serde_json::Value`.
+/// A stored jsonb value that does not follow PostgreSQL's format (a corrupt datum): what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed(pub &'static str);
+
+/// The `jsonb` datum `d` as a `serde_json::Value`. Every read is bounds-checked: bytes that break the format
+/// give `Malformed`, never a panic.
 ///
 /// # Safety
 /// `d` is a non-null `jsonb` datum that stays valid for the call.
-pub unsafe fn decode(d: pg_sys::Datum) -> Value {
+pub unsafe fn decode(d: pg_sys::Datum) -> Result<Value, Malformed> {
     // SAFETY: a jsonb varlena (detoasted to a 4-byte header if it is toasted, compressed or short), read
-    // within its size; PostgreSQL's own format, so every offset stays inside it.
+    // within the size its header gives.
     unsafe {
         let v = pg_sys::pg_detoast_datum(d.cast_mut_ptr());
         let bytes = std::slice::from_raw_parts(v as *const u8, pgrx::varsize_any(v));
-        let root = read_container(&bytes[VARHDRSZ..]);
+        let root = bytes.get(VARHDRSZ..).ok_or(Malformed("shorter than its header")).and_then(read_container);
         if v != d.cast_mut_ptr() {
             pg_sys::pfree(v.cast());
         }
@@ -208,54 +223,65 @@ pub unsafe fn decode(d: pg_sys::Datum) -> Value {
     }
 }
 
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+fn u32_at(b: &[u8], at: usize) -> Result<u32, Malformed> {
+    match b.get(at..at.saturating_add(4)).map(<[u8; 4]>::try_from) {
+        Some(Ok(x)) => Ok(u32::from_ne_bytes(x)),
+        _ => Err(Malformed("an entry past the end")),
+    }
 }
 
 /// The container whose header starts `c`; a raw scalar document (`JB_FSCALAR`) is its one element.
-fn read_container(c: &[u8]) -> Value {
-    let header = u32_at(c, 0);
+fn read_container(c: &[u8]) -> Result<Value, Malformed> {
+    let header = u32_at(c, 0)?;
     let count = (header & JB_CMASK) as usize;
     let n = if header & JB_FOBJECT != 0 { 2 * count } else { count };
     let base = 4 + 4 * n;
     // Each child's data, in entry order: keys first for an object.
     let mut end = 0usize;
     let mut children = (0..n).map(|i| {
-        let e = u32_at(c, 4 + 4 * i);
+        let e = u32_at(c, 4 + 4 * i)?;
         let start = end;
-        end = if e & JENTRY_HAS_OFF != 0 { (e & MAX_LEN as u32) as usize } else { start + (e & MAX_LEN as u32) as usize };
-        read_scalar(e & JENTRY_TYPEMASK, &c[base + start..base + end], start)
+        let offlen = (e & MAX_LEN as u32) as usize;
+        end = if e & JENTRY_HAS_OFF != 0 { offlen } else { start.saturating_add(offlen) };
+        let data = c.get(base + start..base.saturating_add(end)).ok_or(Malformed("a value past the end"))?;
+        read_scalar(e & JENTRY_TYPEMASK, data, start)
     });
     if header & JB_FOBJECT != 0 {
-        let keys: Vec<Value> = children.by_ref().take(count).collect();
+        let keys: Vec<Value> = children.by_ref().take(count).collect::<Result<_, _>>()?;
         let mut m = serde_json::Map::with_capacity(count);
         for (k, v) in keys.into_iter().zip(children) {
-            if let Value::String(k) = k {
-                m.insert(k, v);
-            }
+            match k {
+                Value::String(k) => m.insert(k, v?),
+                _ => return Err(Malformed("an object key that is not a string")),
+            };
         }
-        Value::Object(m)
+        Ok(Value::Object(m))
     } else if header & JB_FSCALAR != 0 {
-        children.next().unwrap_or(Value::Null)
+        children.next().unwrap_or(Ok(Value::Null))
     } else {
-        Value::Array(children.collect())
+        children.collect::<Result<Vec<_>, _>>().map(Value::Array)
     }
 }
 
 /// A child of type `kind` whose bytes (padding included) are `data`, starting at `offset` in its
 /// container's data: numerics and containers begin at the next 4-byte boundary.
-fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Value {
-    let aligned = || &data[offset.wrapping_neg() % 4..];
-    match kind {
-        JENTRY_ISSTRING => match std::str::from_utf8(data) {
-            Ok(s) => Value::String(s.to_owned()),
-            Err(_) => error!("audit_ext: a jsonb string is not UTF-8"),
-        },
+fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Result<Value, Malformed> {
+    let aligned = || data.get(offset.wrapping_neg() % 4..).ok_or(Malformed("a value shorter than its padding"));
+    Ok(match kind {
+        JENTRY_ISSTRING => Value::String(std::str::from_utf8(data).map_err(|_| Malformed("a string that is not UTF-8"))?.to_owned()),
         JENTRY_ISNUMERIC => {
-            // SAFETY: numeric_out(numeric) on the numeric varlena jsonb stores (4-byte header, aligned).
+            let numeric = aligned()?;
+            // numeric_out reads the varlena's own length: it must lie within the bytes jsonb gave it.
+            // SAFETY: reads the 4-byte varlena header inside `numeric`.
+            if numeric.len() < VARHDRSZ || unsafe { pgrx::varsize_any(numeric.as_ptr().cast()) } > numeric.len() {
+                return Err(Malformed("a number longer than its entry"));
+            }
+            // SAFETY: numeric_out(numeric) on a numeric varlena (4-byte header, aligned) within its bytes.
             let text = unsafe {
-                let d = pg_sys::Datum::from(aligned().as_ptr());
-                let out = direct_function_call_as_datum(pg_sys::numeric_out, &[Some(d)]).expect("numeric_out returns a value");
+                let d = pg_sys::Datum::from(numeric.as_ptr());
+                let Some(out) = direct_function_call_as_datum(pg_sys::numeric_out, &[Some(d)]) else {
+                    return Err(Malformed("a number numeric_out cannot print"));
+                };
                 let s = std::ffi::CStr::from_ptr(out.cast_mut_ptr()).to_string_lossy().into_owned();
                 pg_sys::pfree(out.cast_mut_ptr());
                 s
@@ -265,8 +291,9 @@ fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Value {
         JENTRY_ISBOOL_TRUE => Value::Bool(true),
         JENTRY_ISBOOL_FALSE => Value::Bool(false),
         JENTRY_ISNULL => Value::Null,
-        _ => read_container(aligned()),
-    }
+        JENTRY_ISCONTAINER => read_container(aligned()?)?,
+        _ => return Err(Malformed("an entry of an unknown type")),
+    })
 }
 
 /// `numeric_out`'s text of a jsonb number as serde reads it; serde reports some finite numbers printed with

@@ -21,8 +21,20 @@ fn text(r: &SpiHeapTupleData, i: usize) -> SpiResult<Option<String>> {
 fn tstz(r: &SpiHeapTupleData, i: usize) -> SpiResult<Option<i64>> {
     Ok(r.get::<TimestampWithTimeZone>(i)?.map(|t| t.into_inner()))
 }
-fn json_col(r: &SpiHeapTupleData, i: usize) -> SpiResult<Value> {
-    Ok(r.get::<Decoded>(i)?.map(|j| j.0).unwrap_or(Value::Null))
+/// A jsonb column of the row `id`; a stored value that breaks jsonb's format is one error naming the row and
+/// the field (XX001), so that a page renders whole or not at all.
+fn json_col(r: &SpiHeapTupleData, i: usize, id: uuid::Uuid, field: &str) -> SpiResult<Value> {
+    match r.get::<Decoded>(i)?.map(|j| j.0) {
+        None => Ok(Value::Null),
+        Some(Ok(v)) => Ok(v),
+        Some(Err(m)) => {
+            pgrx::ereport!(
+                ERROR,
+                pgrx::PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
+                format!("audit_ext: the {field} of audit log {id} is not valid jsonb ({})", m.0)
+            );
+        }
+    }
 }
 
 /// The ten users columns starting at `i`.
@@ -42,8 +54,9 @@ fn user_row(r: &SpiHeapTupleData, i: usize) -> SpiResult<UserRow> {
 }
 
 fn audit_row(r: &SpiHeapTupleData) -> SpiResult<AuditRow> {
+    let id = uuid(r, 2)?.unwrap_or_default();
     Ok(AuditRow {
-        id: uuid(r, 2)?.unwrap_or_default(),
+        id,
         request_id: uuid(r, 3)?.unwrap_or_default(),
         time: tstz(r, 4)?.unwrap_or_default(),
         ip: text(r, 5)?,
@@ -53,9 +66,9 @@ fn audit_row(r: &SpiHeapTupleData) -> SpiResult<AuditRow> {
         resource_target: text(r, 9)?.unwrap_or_default(),
         resource_icon: text(r, 10)?.unwrap_or_default(),
         action: text(r, 11)?.unwrap_or_default(),
-        diff: json_col(r, 12)?,
+        diff: json_col(r, 12, id, "diff")?,
         status_code: r.get::<i32>(13)?.unwrap_or_default(),
-        additional_fields: json_col(r, 14)?,
+        additional_fields: json_col(r, 14, id, "additional_fields")?,
         organization_id: uuid(r, 15)?.unwrap_or_default(),
         user_id: uuid(r, 16)?.unwrap_or_default(),
         is_deleted: false,
@@ -128,7 +141,7 @@ fn resource_states(rows: &mut [AuditRow], sql: &str) {
         texts(rows.iter().map(|r| r.resource_type.as_str())),
         texts(rows.iter().map(|r| r.resource_target.as_str())),
     ];
-    args.extend((0..LINK_FIELDS.len()).map(|k| texts(fields.iter().map(|f| f[k].as_str()))));
+    args.extend((0..LINK_FIELDS.len()).map(|k| texts(fields.iter().map(move |f| f.get(k).map_or("", String::as_str)))));
     spi::select_kept(sql, &args, |t| {
         for (row, r) in rows.iter_mut().zip(t) {
             row.is_deleted = r.get::<bool>(1)?.unwrap_or(false);
@@ -148,7 +161,9 @@ pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], detail
                 Joined::default()
             } else {
                 let j = joined(details, rows.iter().map(|r| r.user_id), rows.iter().map(|r| r.organization_id));
-                resource_states(&mut rows, details.resources.as_deref().expect("audit logs have a resources statement"));
+                if let Some(resources) = details.resources.as_deref() {
+                    resource_states(&mut rows, resources);
+                }
                 j
             };
             (count, rows.into_iter().map(|r| shape::audit_log(r, &j)).collect())

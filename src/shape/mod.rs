@@ -3,6 +3,10 @@
 //! function here. The look-ups Coder makes per row (`is_deleted`, `resource_link`) are done by the page
 //! statement itself (see `plan::lookups`) and arrive as columns.
 
+// Stored rows reach this code: nothing in it may panic on any value (see the README's guarantees). Where an
+// index, slice or unwrap is provably in range, the line says why in a comment and allows it.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::string_slice, clippy::panic, clippy::unreachable))]
+
 use crate::dsl::apps;
 use crate::dsl::gotime::Instant;
 use crate::plan::profile::Connections;
@@ -54,19 +58,14 @@ pub fn diff(d: &Value) -> Value {
     }
 }
 
-/// Whether Go's `uuid.Parse` accepts `s`: 36-char canonical, `{…}`, `urn:uuid:…`, or 32 hex digits.
+/// Whether Go's `uuid.Parse` accepts `s`: 32 hex digits, the 36-character form, `{…}`, or `urn:uuid:…`. The
+/// `uuid` crate parses the same four forms, except that Go compares the `urn:uuid:` prefix case-insensitively.
+/// Bytes, not `str` slices: a stored string may hold multi-byte characters anywhere.
 fn go_uuid_parses(s: &str) -> bool {
-    let s = if s.len() == 45 && s[..9].eq_ignore_ascii_case("urn:uuid:") {
-        &s[9..]
-    } else if s.len() == 38 && s.starts_with('{') && s.ends_with('}') {
-        &s[1..37]
-    } else {
-        s
-    };
-    match s.len() {
-        32 => s.bytes().all(|b| b.is_ascii_hexdigit()),
-        36 => s.bytes().enumerate().all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() }),
-        _ => false,
+    let b = s.as_bytes();
+    match b.split_at_checked(9) {
+        Some((prefix, rest)) if b.len() == 45 && prefix.eq_ignore_ascii_case(b"urn:uuid:") => Uuid::try_parse_ascii(rest).is_ok(),
+        _ => Uuid::try_parse_ascii(b).is_ok(),
     }
 }
 
@@ -109,8 +108,8 @@ pub fn link_fields<const N: usize>(a: &Value, keys: [&str; N]) -> [String; N] {
         if k == "workspace_id" && v.as_str().is_some_and(|s| !go_uuid_parses(s)) {
             break;
         }
-        if let (Some(i), Some(s)) = (keys.iter().position(|&key| key == k), v.as_str()) {
-            out[i] = s.to_string();
+        if let (Some(slot), Some(s)) = (keys.iter().position(|&key| key == k).and_then(|i| out.get_mut(i)), v.as_str()) {
+            *slot = s.to_string();
         }
     }
     out
@@ -454,6 +453,30 @@ mod tests {
         assert_eq!(go_ip("::0.2.0.3"), "::2:3");
         assert_eq!(go_ip("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
         assert_eq!(go_ip("10.1.2.3"), "10.1.2.3");
+    }
+
+    #[test]
+    fn uuids_parse_as_go_does_and_any_string_is_safe() {
+        let id = "6b8f2c3a-1111-4222-8333-444455556666";
+        for ok in [id.to_string(), id.replace('-', ""), format!("{{{id}}}"), format!("urn:uuid:{id}"), format!("URN:UUID:{}", id.to_uppercase())] {
+            assert!(go_uuid_parses(&ok), "{ok}");
+        }
+        for bad in [&id[1..], "", "urn:uuid:", "{6b8f2c3a-1111-4222-8333-444455556666", "6b8f2c3a-1111-4222-8333-44445555666g"] {
+            assert!(!go_uuid_parses(bad), "{bad}");
+        }
+        // The stored row that failed every page: 45 bytes with a two-byte character at byte 9.
+        let hostile = format!("urn:uuid{}{}", 'é', "x".repeat(35));
+        assert_eq!(hostile.len(), 45);
+        assert!(!go_uuid_parses(&hostile));
+        assert_eq!(additional_fields(json!({ "workspace_id": hostile }))["workspace_name"], "unknown");
+        assert_eq!(link_fields(&json!({ "workspace_id": hostile, "workspace_name": "w" }), ["workspace_name"]), [""]);
+        // A two-byte character at every offset of strings of every length around the forms'.
+        for len in 30..48 {
+            for at in 0..len {
+                let s: String = (0..len).map(|i| if i == at { 'é' } else { 'a' }).collect();
+                let _ = go_uuid_parses(&s);
+            }
+        }
     }
 
     #[test]
