@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (cargo-fuzz / libFuzzer) of the pure path every filter takes: dsl::parse →
-# Filter::to_json → plan::compile → plan::render, with its invariants (fuzz/fuzz_targets/parse_compile.rs):
+# Filter::to_json → plan::compile → plan::render, with its invariants (tests/fuzz/fuzz_targets/parse_compile.rs):
 # no panic, placeholders $1..$n all bound and used, SQL text fixed (user text only ever a parameter),
 # rendered literals that cannot be broken out of.
 #
@@ -11,9 +11,9 @@
 #                                        afterwards, add the inputs that reached new edges to the committed
 #                                        corpus (libFuzzer -merge=1 -use_counters=0; keep it to a few hundred files)
 #
-# Every run starts from a COPY of the committed seed corpus fuzz/corpus/parse_compile/ (in $FUZZ_WORK,
+# Every run starts from a COPY of the committed seed corpus tests/fuzz/corpus/parse_compile/ (in $FUZZ_WORK,
 # default /tmp/audit_ext/fuzz), so nothing is written into the repository except a crash reproducer in
-# fuzz/artifacts/parse_compile/ (git-ignored). Each input is bounded: at most 4200 bytes (the 4096-byte
+# tests/fuzz/artifacts/parse_compile/ (git-ignored). Each input is bounded: at most 4200 bytes (the 4096-byte
 # audit_ext.max_query_length default, plus a little to exercise the limit), 5 s, 2 GB.
 # Exits non-zero on any panic, crash, timeout or out-of-memory, printing the panic, the stack and the
 # command that replays the input. The last line is one of
@@ -21,10 +21,13 @@
 #   fuzz: FAILED (...)
 # Installs cargo-fuzz (pinned below) when missing; builds with stable Rust. Environment: FUZZ_SANITIZER
 # (none | address; default none, the target is safe Rust: address sets RUSTC_BOOTSTRAP=1 for -Zsanitizer and
-# builds in fuzz/target/address), FUZZ_TIMEOUT (s, 5), FUZZ_RSS_MB (2048), FUZZ_SEED (random), FUZZ_WORK.
+# builds in tests/fuzz/target/address), FUZZ_TIMEOUT (s, 5), FUZZ_RSS_MB (2048), FUZZ_SEED (random), FUZZ_WORK.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# The fuzz crate always builds into tests/fuzz/target (the binaries' paths below), whatever the caller's
+# CARGO_TARGET_DIR says.
+unset CARGO_TARGET_DIR
 
 CARGO_FUZZ_VERSION=0.13.2
 TARGET=parse_compile
@@ -47,12 +50,12 @@ if ! cargo fuzz --version 2>/dev/null | grep -qx "cargo-fuzz $CARGO_FUZZ_VERSION
 fi
 
 # 2. Build (release, debug assertions and overflow checks on, coverage instrumentation).
-build=(cargo fuzz build --fuzz-dir fuzz -s "$SANITIZER" -a)
-BIN=fuzz/target/x86_64-unknown-linux-gnu/release/$TARGET
+build=(cargo fuzz build --fuzz-dir tests/fuzz -s "$SANITIZER" -a)
+BIN=tests/fuzz/target/x86_64-unknown-linux-gnu/release/$TARGET
 if [ "$SANITIZER" != none ]; then
   export RUSTC_BOOTSTRAP=1 # -Zsanitizer on stable Rust
-  build+=(--target-dir fuzz/target/"$SANITIZER")
-  BIN=fuzz/target/$SANITIZER/x86_64-unknown-linux-gnu/release/$TARGET
+  build+=(--target-dir tests/fuzz/target/"$SANITIZER")
+  BIN=tests/fuzz/target/$SANITIZER/x86_64-unknown-linux-gnu/release/$TARGET
 fi
 t0=$(date +%s)
 "${build[@]}" "$TARGET" 2>&1 | grep -vE '^\s+(Compiling|Downloaded|Downloading) ' ; [ "${PIPESTATUS[0]}" -eq 0 ] || fail "build"
@@ -60,11 +63,11 @@ echo "fuzz: built $BIN in $(($(date +%s) - t0)) s"
 
 # 3. Run on a copy of the corpus: JOBS independent processes, RUNS/JOBS inputs each, sharing the corpus
 # directory (libFuzzer re-reads it, so each picks up the others' finds).
-rm -rf "$WORK"; mkdir -p "$WORK/corpus" fuzz/artifacts/$TARGET
-cp fuzz/corpus/$TARGET/* "$WORK/corpus/"
+rm -rf "$WORK"; mkdir -p "$WORK/corpus" tests/fuzz/artifacts/$TARGET
+cp tests/fuzz/corpus/$TARGET/* "$WORK/corpus/"
 per=$(( (RUNS + JOBS - 1) / JOBS ))
 args=(-runs="$per" -max_len=4200 -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB"
-      -report_slow_units=1 -print_final_stats=1 -artifact_prefix="$ROOT/fuzz/artifacts/$TARGET/")
+      -report_slow_units=1 -print_final_stats=1 -artifact_prefix="$ROOT/tests/fuzz/artifacts/$TARGET/")
 echo "fuzz: $JOBS × $BIN ${args[*]} $WORK/corpus"
 # The console gets libFuzzer's progress lines (of process 1) without the per-input chatter; logs get everything.
 quiet() { grep --line-buffered -vE '^#[0-9]+\s+(NEW|REDUCE|RELOAD)|^\s+NEW_FUNC|Uses: |audit_ext-fuzz: new slowest|dictionary'; }
@@ -100,7 +103,7 @@ if [ "$rc" -ne 0 ] || grep -qE 'ERROR: libFuzzer|panicked at|^SUMMARY: ' "${LOGS
   grep -h -E -A40 'panicked at|ERROR: libFuzzer' "${LOGS[@]}" | head -n60
   if [ -n "$artifact" ]; then
     echo "--- replay:   $BIN $artifact"
-    echo "--- minimize: cargo fuzz tmin --fuzz-dir fuzz -s $SANITIZER -a $TARGET $artifact"
+    echo "--- minimize: cargo fuzz tmin --fuzz-dir tests/fuzz -s $SANITIZER -a $TARGET $artifact"
   fi
   fail "exit $rc after $(printf '%.0f' "$secs") s; input: ${artifact:-see the logs in $WORK}"
 fi
@@ -123,10 +126,10 @@ corpus=$(find "$WORK/corpus" -type f | wc -l)
 rate=$(awk -v n="$execs" -v s="$secs" 'BEGIN { printf "%d", (s > 0 ? n / s : n) }')
 
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then
-  before=$(find fuzz/corpus/$TARGET -type f | wc -l)
+  before=$(find tests/fuzz/corpus/$TARGET -type f | wc -l)
   # -use_counters=0: only new edges count, not new hit counts, which keeps the committed corpus small.
-  "$BIN" -merge=1 -use_counters=0 -max_len=4200 -timeout="$TIMEOUT" fuzz/corpus/$TARGET "$WORK/corpus" >"$WORK/merge.log" 2>&1 \
+  "$BIN" -merge=1 -use_counters=0 -max_len=4200 -timeout="$TIMEOUT" tests/fuzz/corpus/$TARGET "$WORK/corpus" >"$WORK/merge.log" 2>&1 \
     || fail "merge; see $WORK/merge.log"
-  echo "fuzz: merged $(($(find fuzz/corpus/$TARGET -type f | wc -l) - before)) new inputs into fuzz/corpus/$TARGET"
+  echo "fuzz: merged $(($(find tests/fuzz/corpus/$TARGET -type f | wc -l) - before)) new inputs into tests/fuzz/corpus/$TARGET"
 fi
 echo "fuzz: ok: $execs execs in $(printf '%.0f' "$secs") s ($rate exec/s), cov $cov ft $ft, corpus $corpus; slowest input ${slowest:-?} µs CPU"

@@ -66,6 +66,7 @@ impl Catalog for FuzzCatalog {
                 "ssh_connection", "vscode_connection", "jetbrains_connection", "task_auto_pause", "task_manual_pause",
                 "task_resume",
             ],
+            "connection_log_method" if self.methods => &["ssh", "reconnecting_pty", "workspace_app", "port_forwarding", "tunnel"],
             "connection_type" if !self.methods => {
                 &["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding", "tunnel"]
             }
