@@ -4,11 +4,17 @@ One API session (connection ``API``) plays Coder's server: every call goes throu
 statement with typed parameters, hundreds of times, errors included. A second session (``REF``) is the oracle: plain
 SQL over the fixture tables, written here from Coder's semantics (its RBAC rules, its query's filters, its capped
 count, its page order), never through audit_ext. Every returned log entry is validated against the JSON Schemas
-written from Coder's Go structs (audit_log.schema.json, connection_log.schema.json) and compared field by field
-with its row.
+written from Coder's Go structs (audit_log.schema.json; connection_log.schema.json for G1/G2,
+connection_log_g3.schema.json for G3) and compared field by field with its row.
+
+The module runs against a database at any of Coder's schema generations (G1, G2, G3;
+shared/spec/coder-generations.md): the oracle (oracle.py) reads the generation from the catalog and follows it
+(connection columns, the `type:` categories, the AI seat rules). AUDIT_EXT_GEN, when set, is the generation the
+database must be at.
 
 Connection: libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER), as set by tests/scripts/client.sh, for a
-database built by tests/scripts/fixture_db.sh with 10000 audit rows.
+database built by tests/scripts/fixture_db.sh with 10000 audit rows (and tests/fixture/seed_recent.sql, which
+fixture_db.sh applies from G2 on and client.sh also to its G1 database: Coder's ai_seat_state rows).
 Run: python tests/client/test_client.py [-v]; the last line is "client: N passed, M failed".
 """
 
@@ -19,8 +25,6 @@ import sys
 sys.dont_write_bytecode = True  # keep the checkout free of __pycache__
 
 import copy
-import datetime as dt
-import ipaddress
 import json
 import os
 import pathlib
@@ -30,73 +34,31 @@ import uuid
 
 import jsonschema
 import psycopg
-from referencing import Registry, Resource
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import api_layer as api  # noqa: E402
-
-NIL = uuid.UUID(int=0)
-
-
-def md5uuid(s: str) -> uuid.UUID:
-    import hashlib
-
-    return uuid.UUID(hashlib.md5(s.encode()).hexdigest())
-
-
-def user(n: int) -> uuid.UUID:
-    """Fixture ids are md5('user<n>')::uuid (tests/fixture/seed.sql)."""
-    return md5uuid(f"user{n}")
-
-
-def org(n: int) -> uuid.UUID:
-    return md5uuid(f"org{n}")
-
-
-# Actors, with the role seed.sql gives them.
-OWNER, SITE_AUDITOR, USER_ADMIN, TEMPLATE_ADMIN = user(1), user(2), user(3), user(4)
-ORG_ADMIN_8 = user(7)        # organization-admin of org 8 (7 % 50 = 7, primary org 1 + 7 % 20)
-ORG_AUDITOR_9 = user(8)      # organization-auditor of org 9
-LOG_READER_10 = user(9)      # custom role log-reader (audit_log + connection_log read) in org 10
-MEMBER = user(10)            # organization member only
-DELETED_AUDITOR = user(58)   # organization-auditor of org 19, but deleted (58 % 29 = 0)
-UNKNOWN = uuid.UUID("6b8f2c3a-1111-4222-8333-444455556666")
-ACTORS = {
-    "owner": OWNER, "site auditor": SITE_AUDITOR, "user-admin": USER_ADMIN, "template-admin": TEMPLATE_ADMIN,
-    "org-admin(8)": ORG_ADMIN_8, "org-auditor(9)": ORG_AUDITOR_9, "log-reader(10)": LOG_READER_10,
-    "member": MEMBER, "deleted org-auditor": DELETED_AUDITOR, "unknown actor": UNKNOWN,
-}
+from oracle import (  # noqa: E402
+    ACTORS, DELETED_AUDITOR, LOG_READER_10, MEMBER, NIL, ORG_ADMIN_8, ORG_AUDITOR_9, OWNER, SITE_AUDITOR,
+    TEMPLATE_ADMIN, UNKNOWN, USER_ADMIN, AUDIT_FILTERS, G3_TYPE_CATEGORIES, Oracle, RowChecks, capped, display_name,
+    go_time, load_validators, md5uuid, org, schema_errors, user,
+)
 
 API: psycopg.Connection = None  # the API layer's session
 REF: psycopg.Connection = None  # the oracle's session
-AUDIT_VALIDATOR = CONN_VALIDATOR = None
-AUDIT_ENTRY_VALIDATOR = CONN_ENTRY_VALIDATOR = None
+ORACLE: Oracle = None
+GEN: int = 0                    # Coder's schema generation of the database (read by the oracle from the catalog)
+VALIDATORS: dict = None
 VALIDATED = {"audit": 0, "connection": 0}
 
 
 def setUpModule():
-    global API, REF, AUDIT_VALIDATOR, CONN_VALIDATOR, AUDIT_ENTRY_VALIDATOR, CONN_ENTRY_VALIDATOR
+    global API, REF, ORACLE, GEN, VALIDATORS
     API = psycopg.connect("", autocommit=True, application_name="audit_ext client tier (api)")
     REF = psycopg.connect("", autocommit=True, application_name="audit_ext client tier (oracle)")
-    audit_schema = json.loads((HERE / "audit_log.schema.json").read_text())
-    conn_schema = json.loads((HERE / "connection_log.schema.json").read_text())
-    registry = Registry().with_resources([
-        (audit_schema["$id"], Resource.from_contents(audit_schema)),
-        (conn_schema["$id"], Resource.from_contents(conn_schema)),
-    ])
-    V = jsonschema.Draft202012Validator
-    fc = V.FORMAT_CHECKER
-    assert {"uuid", "date-time", "ipv4", "ipv6"} <= set(fc.checkers), "format checkers missing (rfc3339-validator?)"
-
-    def validator(schema, ref=None):
-        s = schema if ref is None else {"$ref": f"{schema['$id']}#/$defs/{ref}"}
-        return V(s, registry=registry, format_checker=fc)
-
-    AUDIT_VALIDATOR = validator(audit_schema)
-    CONN_VALIDATOR = validator(conn_schema)
-    AUDIT_ENTRY_VALIDATOR = validator(audit_schema, "AuditLog")
-    CONN_ENTRY_VALIDATOR = validator(conn_schema, "ConnectionLog")
+    ORACLE = Oracle(REF)
+    GEN = ORACLE.gen
+    VALIDATORS = load_validators(GEN)
 
 
 def tearDownModule():
@@ -105,117 +67,26 @@ def tearDownModule():
             c.close()
 
 
-# ---------------------------------------------------------------- the oracle: plain SQL with Coder's semantics
+# ---------------------------------------------------------------- the oracle (oracle.py), bound to this module's session
 
 def q1(sql, params=()):
-    return REF.execute(sql, params).fetchone()[0]
+    return ORACLE.q1(sql, params)
 
 
 def qall(sql, params=()):
-    return REF.execute(sql, params).fetchall()
+    return ORACLE.qall(sql, params)
 
 
 def readable_orgs(actor, obj="audit_log"):
-    """Coder's RBAC for reading audit/connection logs, from the tables: None = everything, else org ids.
-
-    Site roles owner/auditor read all; organization-admin/-auditor and custom org roles granting <obj> read (not
-    negated) read their organizations; deleted, suspended or unknown users read nothing."""
-    if actor is None:
-        return None
-    row = REF.execute(
-        """
-        SELECT u.id IS NULL OR u.deleted OR u.status = 'suspended',
-               coalesce(u.rbac_roles && '{owner,auditor}', false),
-               coalesce((SELECT array_agg(DISTINCT om.organization_id) FROM organization_members om
-                         WHERE om.user_id = u.id
-                           AND (om.roles && '{organization-admin,organization-auditor}'
-                                OR EXISTS (SELECT 1 FROM custom_roles cr, jsonb_array_elements(cr.org_permissions) p
-                                           WHERE cr.organization_id = om.organization_id AND cr.name = ANY (om.roles)
-                                             AND p->>'resource_type' IN (%(obj)s, '*') AND p->>'action' IN ('read', '*')
-                                             AND NOT coalesce((p->>'negate')::boolean, false)))),
-                        '{}')
-        FROM (SELECT %(a)s::uuid AS id) x LEFT JOIN users u USING (id)
-        """, {"a": actor, "obj": obj}).fetchone()
-    none, site, orgs = row
-    if none:
-        return []
-    if site:
-        return None
-    return sorted(orgs)
-
-
-# Audit filters: q → (extra joins, WHERE, params), as Coder's GetAuditLogsOffset filters them (with audit_ext's
-# documented differences: case-insensitive email, date_to covering its whole day).
-BUILD_REASON_JOINS = """
-    LEFT JOIN workspace_builds ON audit_logs.resource_type = 'workspace_build' AND audit_logs.resource_id = workspace_builds.id
-    LEFT JOIN workspaces ON audit_logs.resource_type = 'workspace' AND audit_logs.resource_id = workspaces.id
-    LEFT JOIN workspace_builds wb_build ON audit_logs.resource_type = 'workspace' AND audit_logs.action = 'create'
-                                       AND workspaces.id = wb_build.workspace_id AND wb_build.build_number = 1"""
-AUDIT_FILTERS = {
-    "": ("", "true", {}),
-    "action:delete": ("", "audit_logs.action = 'delete'", {}),
-    "resource_type:workspace action:create": ("", "audit_logs.resource_type = 'workspace' AND audit_logs.action = 'create'", {}),
-    "workspace_build": ("", "audit_logs.resource_type = 'workspace_build'", {}),  # a bare word is resource_type
-    "username:alice32": ("", "audit_logs.user_id = (SELECT id FROM users WHERE username = 'alice32' AND NOT deleted)", {}),
-    "email:ALICE48@example.com": ("", "audit_logs.user_id IN (SELECT id FROM users WHERE lower(email) = 'alice48@example.com')", {}),
-    "organization:Org-09": ("", "audit_logs.organization_id = (SELECT id FROM organizations WHERE name = 'org-09' AND NOT deleted)", {}),
-    "date_from:2026-03-01 date_to:2026-03-07": ("", "audit_logs.time >= '2026-03-01 00:00+00' AND audit_logs.time < '2026-03-08 00:00+00'", {}),
-    "resource_target:docker": ("", "audit_logs.resource_target = 'docker'", {}),
-    "resource_type:template action:write organization:org-03": (
-        "", "audit_logs.resource_type = 'template' AND audit_logs.action = 'write' AND audit_logs.organization_id = (SELECT id FROM organizations WHERE name = 'org-03')", {}),
-    "build_reason:autostart": (BUILD_REASON_JOINS, "(workspace_builds.reason::text = 'autostart' OR wb_build.reason::text = 'autostart')", {}),
-    "workspace_build build_reason:cli": (BUILD_REASON_JOINS, "audit_logs.resource_type = 'workspace_build' AND (workspace_builds.reason::text = 'cli' OR wb_build.reason::text = 'cli')", {}),
-    f"request_id:{md5uuid('req100')}": ("", "audit_logs.request_id = %(rid)s", {"rid": md5uuid("req100")}),
-    f"resource_id:{md5uuid('tpl3-1')} action:write": ("", "audit_logs.resource_id = %(rid)s AND audit_logs.action = 'write'", {"rid": md5uuid("tpl3-1")}),
-}
-
-WEB_TYPES = ("workspace_app", "port_forwarding")
-CONN_FILTERS = {
-    "": "true",
-    "type:ssh": "connection_logs.type = 'ssh'",
-    "status:ongoing": f"connection_logs.disconnect_time IS NULL AND connection_logs.type NOT IN {WEB_TYPES}",
-    "status:completed": f"connection_logs.disconnect_time IS NOT NULL AND connection_logs.type NOT IN {WEB_TYPES}",
-    "workspace_owner:olivia28": "connection_logs.workspace_owner_id = (SELECT id FROM users WHERE username = 'olivia28' AND NOT deleted)",
-    "organization:org-05 type:workspace_app": "connection_logs.organization_id = (SELECT id FROM organizations WHERE name = 'org-05') AND connection_logs.type = 'workspace_app'",
-    'connected_after:"2026-05-01T00:00:00Z" connected_before:"2026-05-10T00:00:00Z"':
-        "connection_logs.connect_time >= '2026-05-01 00:00+00' AND connection_logs.connect_time <= '2026-05-10 00:00+00'",
-}
-
-
-def rbac_where(table, orgs):
-    if orgs is None:
-        return "true", {}
-    return f"{table}.organization_id = ANY(%(rbac_orgs)s)", {"rbac_orgs": orgs}
+    return ORACLE.readable_orgs(actor, obj)
 
 
 def ref_audit(q, actor, limit=None, offset=0):
-    """(exact count, page ids) for audit filter q read by actor."""
-    joins, where, params = AUDIT_FILTERS[q]
-    rw, rp = rbac_where("audit_logs", readable_orgs(actor))
-    p = {**params, **rp}
-    base = f"FROM audit_logs {joins} WHERE ({where}) AND ({rw})"
-    exact = q1(f"SELECT count(*) {base}", p)
-    ids = None
-    if limit is not None:
-        ids = [r[0] for r in qall(f"SELECT audit_logs.id {base} ORDER BY audit_logs.time DESC, audit_logs.id DESC "
-                                  f"LIMIT %(lim)s OFFSET %(off)s", {**p, "lim": limit or 100, "off": offset})]
-    return exact, ids
+    return ORACLE.ref_audit(q, actor, limit, offset)
 
 
 def ref_conn(q, actor, limit=None, offset=0):
-    rw, rp = rbac_where("connection_logs", readable_orgs(actor, "connection_log"))
-    base = f"FROM connection_logs WHERE ({CONN_FILTERS[q]}) AND ({rw})"
-    exact = q1(f"SELECT count(*) {base}", rp)
-    ids = None
-    if limit is not None:
-        ids = [r[0] for r in qall(f"SELECT id {base} ORDER BY connect_time DESC, id DESC LIMIT %(lim)s OFFSET %(off)s",
-                                  {**rp, "lim": limit or 100, "off": offset})]
-    return exact, ids
-
-
-def capped(exact, cap):
-    """Coder's capped count: it stops after cap + 1 matches; cap 0 counts exactly."""
-    return exact if cap == 0 else min(exact, cap + 1)
+    return ORACLE.ref_conn(q, actor, limit, offset)
 
 
 def prepared_text(name):
@@ -234,19 +105,6 @@ def prepared_executions():
 def prepared_names():
     return {t: int(n) for t, n in API.execute(
         "SELECT statement, count(*) FROM pg_prepared_statements WHERE NOT from_sql GROUP BY statement").fetchall()}
-
-
-def go_time(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
-
-
-def go_format(t: dt.datetime) -> str:
-    """How Go's time.Time.MarshalJSON prints a UTC instant: RFC 3339, fraction without trailing zeros."""
-    if t.tzinfo is None:  # timestamp without time zone (users.last_seen_at): Coder's driver reads it as UTC
-        t = t.replace(tzinfo=dt.timezone.utc)
-    t = t.astimezone(dt.timezone.utc)
-    frac = f".{t.microsecond:06d}".rstrip("0") if t.microsecond else ""
-    return t.strftime("%Y-%m-%dT%H:%M:%S") + frac + "Z"
 
 
 # What the pages contained that a reader of Coder's struct tags may want to know (printed at the end).
@@ -271,95 +129,22 @@ def note_shapes(entries):
 
 # ---------------------------------------------------------------- checks on returned JSON
 
-def schema_errors(validator, instance):
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(instance)]
-
-
-class ClientCase(unittest.TestCase):
+class ClientCase(RowChecks, unittest.TestCase):
     maxDiff = 4000
 
+    def oracle(self):
+        return ORACLE
+
     def assertValidAuditPage(self, body):
-        errs = schema_errors(AUDIT_VALIDATOR, body)
+        errs = schema_errors(VALIDATORS["audit"], body)
         self.assertEqual(errs, [], "AuditLogResponse does not match Coder's schema")
         VALIDATED["audit"] += len(body["audit_logs"])
         note_shapes(body["audit_logs"])
 
     def assertValidConnPage(self, body):
-        errs = schema_errors(CONN_VALIDATOR, body)
-        self.assertEqual(errs, [], "ConnectionLogResponse does not match Coder's schema")
+        errs = schema_errors(VALIDATORS["conn"], body)
+        self.assertEqual(errs, [], f"ConnectionLogResponse does not match Coder's G{GEN} schema")
         VALIDATED["connection"] += len(body["connection_logs"])
-
-    def assertAuditRowsMatch(self, entries):
-        """Each entry carries its row's values, shaped as Coder's convertAuditLog shapes them."""
-        if not entries:
-            return
-        ids = [uuid.UUID(e["id"]) for e in entries]
-        rows = {r[0]: r for r in qall(
-            """SELECT a.id, a.request_id, a.time, host(a.ip), a.user_agent, a.resource_type::text, a.resource_id,
-                      a.resource_target, a.resource_icon, a.action::text, a.status_code, a.organization_id,
-                      u.id, u.username, u.email, u.status::text, o.name, o.display_name, o.icon,
-                      u.created_at, u.updated_at, u.last_seen_at, u.login_type::text, u.name, u.avatar_url
-               FROM audit_logs a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN organizations o ON o.id = a.organization_id
-               WHERE a.id = ANY(%s)""", (ids,))}
-        for e in entries:
-            r = rows[uuid.UUID(e["id"])]
-            ctx = e["id"]
-            self.assertEqual(uuid.UUID(e["request_id"]), r[1], ctx)
-            self.assertEqual(e["time"], go_format(r[2]), ctx)
-            self.assertEqual(e["ip"], "" if r[3] is None else str(ipaddress.ip_address(r[3])), ctx)
-            self.assertEqual(e["user_agent"], r[4] or "", ctx)
-            self.assertEqual((e["resource_type"], uuid.UUID(e["resource_id"]), e["resource_target"], e["resource_icon"]),
-                             (r[5], r[6], r[7], r[8]), ctx)
-            self.assertEqual((e["action"], e["status_code"]), (r[9], r[10]), ctx)
-            self.assertEqual(uuid.UUID(e["organization_id"]), r[11], ctx)
-            if r[11] == NIL:
-                self.assertNotIn("organization", e, f"{ctx}: Coder omits organization for the nil organization")
-            else:
-                self.assertEqual(e["organization"], {"id": str(r[11]), "name": r[16], "display_name": r[17], "icon": r[18]}, ctx)
-            if r[12] is None:
-                self.assertIsNone(e["user"], f"{ctx}: no users row, Coder's user is null")
-            else:
-                u = e["user"]
-                self.assertEqual((uuid.UUID(u["id"]), u["username"], u["email"], u["status"]), (r[12], r[13], r[14], r[15]), ctx)
-                self.assertEqual(u["organization_ids"], [], f"{ctx}: Coder's audit handler passes no organization ids")
-                self.assertEqual((u["created_at"], u["updated_at"], u["last_seen_at"], u["login_type"]),
-                                 (go_format(r[19]), go_format(r[20]), go_format(r[21]), r[22]), ctx)
-                self.assertEqual((u.get("name", ""), u.get("avatar_url", "")), (r[23], r[24]), ctx)
-
-    def assertConnRowsMatch(self, entries):
-        if not entries:
-            return
-        ids = [uuid.UUID(e["id"]) for e in entries]
-        rows = {r[0]: r for r in qall(
-            """SELECT c.id, c.connect_time, c.organization_id, c.workspace_owner_id, c.workspace_id, c.workspace_name,
-                      c.agent_name, c.type::text, host(c.ip), c.code, c.user_agent, c.user_id, c.slug_or_port,
-                      c.connection_id, c.disconnect_time, c.disconnect_reason, ow.username
-               FROM connection_logs c LEFT JOIN users ow ON ow.id = c.workspace_owner_id WHERE c.id = ANY(%s)""", (ids,))}
-        for e in entries:
-            r = rows[uuid.UUID(e["id"])]
-            ctx = e["id"]
-            self.assertEqual(e["connect_time"], go_format(r[1]), ctx)
-            self.assertEqual(uuid.UUID(e["organization"]["id"]), r[2], ctx)
-            self.assertEqual((uuid.UUID(e["workspace_owner_id"]), uuid.UUID(e["workspace_id"]), e["workspace_name"],
-                              e["agent_name"], e["type"], e["workspace_owner_username"]),
-                             (r[3], r[4], r[5], r[6], r[7], r[16]), ctx)
-            if r[8] is None:
-                self.assertNotIn("ip", e, f"{ctx}: Coder omits a NULL ip")
-            else:
-                self.assertEqual(e["ip"], str(ipaddress.ip_address(r[8])), ctx)
-            if r[7] in WEB_TYPES:
-                w = e["web_info"]
-                self.assertEqual((w["status_code"], w["user_agent"], w["slug_or_port"]), (r[9] or 0, r[10] or "", r[12] or ""), ctx)
-                self.assertEqual(None if w["user"] is None else uuid.UUID(w["user"]["id"]), r[11], ctx)
-            else:
-                s = e["ssh_info"]
-                self.assertEqual(uuid.UUID(s["connection_id"]), r[13], ctx)
-                if r[14] is None:
-                    self.assertFalse({"disconnect_time", "disconnect_reason", "exit_code"} & set(s), f"{ctx}: ongoing")
-                else:
-                    self.assertEqual(s["disconnect_time"], go_format(r[14]), ctx)
-                    self.assertEqual(s.get("disconnect_reason"), r[15], ctx)
-                    self.assertEqual(s.get("exit_code"), r[9], ctx)
 
     def ok(self, resp):
         self.assertEqual(resp.status, 200, f"expected 200, got {resp.status}: {resp.body}")
@@ -368,16 +153,32 @@ class ClientCase(unittest.TestCase):
 
 # ---------------------------------------------------------------- tests
 
+class T00Generation(ClientCase):
+    def test_generation_is_the_one_asked_for(self):
+        """The database is at the generation client.sh built (AUDIT_EXT_GEN), and audit_ext recognises it."""
+        want = os.environ.get("AUDIT_EXT_GEN")
+        if want:
+            self.assertEqual(GEN, int(want), "the oracle reads another generation from the catalog")
+        prof = self.ok(api.coder_schema_profile(API))
+        self.assertEqual(prof.get("generation"), f"G{GEN}", prof)
+        self.assertIsNone(prof.get("missing"), prof)
+        conn = prof.get("connection_logs") or {}
+        self.assertEqual((conn.get("method_column"), conn.get("app_column")), (ORACLE.mcol, ORACLE.acol), prof)
+        self.assertEqual(prof.get("has_ai_task"), ORACLE.has_ai_task, prof)
+        self.assertEqual("tasks" in (prof.get("tables") or []), GEN == 1, prof)
+        self.assertTrue(str(prof.get("ai_seat_source", "")).startswith("state"), prof)
+
+
 class T01Schemas(ClientCase):
     def test_schemas_are_valid_draft_2020_12(self):
-        for f in ("audit_log.schema.json", "connection_log.schema.json"):
+        for f in ("audit_log.schema.json", "connection_log.schema.json", "connection_log_g3.schema.json"):
             jsonschema.Draft202012Validator.check_schema(json.loads((HERE / f).read_text()))
 
     def test_schema_rejects_what_coder_would_not_send(self):
         """The schemas are strict: each mutation of a real entry must fail validation."""
         body = self.ok(api.get_audit_logs(API, OWNER, "workspace_build", 1))
         good = body["audit_logs"][0]
-        self.assertEqual(schema_errors(AUDIT_ENTRY_VALIDATOR, good), [])
+        self.assertEqual(schema_errors(VALIDATORS["audit_entry"], good), [])
         mutations = {
             "stray field": lambda e: e.__setitem__("resource_name", "x"),
             "missing description": lambda e: e.pop("description"),
@@ -397,9 +198,9 @@ class T01Schemas(ClientCase):
         for name, mutate in mutations.items():
             e = copy.deepcopy(good)
             mutate(e)
-            self.assertNotEqual(schema_errors(AUDIT_ENTRY_VALIDATOR, e), [], f"schema accepted: {name}")
+            self.assertNotEqual(schema_errors(VALIDATORS["audit_entry"], e), [], f"schema accepted: {name}")
         conn = self.ok(api.get_connection_logs(API, OWNER, "type:ssh", 1))["connection_logs"][0]
-        self.assertEqual(schema_errors(CONN_ENTRY_VALIDATOR, conn), [])
+        self.assertEqual(schema_errors(VALIDATORS["conn_entry"], conn), [])
         for name, mutate in {
             "web_info on ssh": lambda e: e.__setitem__("web_info", {"user_agent": "", "user": None, "slug_or_port": "", "status_code": 0}),
             "no ssh_info": lambda e: e.pop("ssh_info"),
@@ -408,7 +209,49 @@ class T01Schemas(ClientCase):
         }.items():
             e = copy.deepcopy(conn)
             mutate(e)
-            self.assertNotEqual(schema_errors(CONN_ENTRY_VALIDATOR, e), [], f"schema accepted: {name}")
+            self.assertNotEqual(schema_errors(VALIDATORS["conn_entry"], e), [], f"schema accepted: {name}")
+
+    def test_g3_schema_rejects_what_coder_would_not_send(self):
+        """G3's ConnectionLog: the method, the app and the deprecated type must agree; apps only on ssh-like rows."""
+        if GEN < 3:
+            self.skipTest(f"G{GEN}: no connection methods")
+        v = VALIDATORS["conn_entry"]
+        app_row = self.ok(api.get_connection_logs(API, OWNER, "type:vscode", 1))["connection_logs"][0]
+        web_row = self.ok(api.get_connection_logs(API, OWNER, "type:port_forwarding", 1))["connection_logs"][0]
+        for e in (app_row, web_row):
+            self.assertEqual(schema_errors(v, e), [])
+        self.assertIn("app_name", app_row, "a vscode-family ssh row names its app")
+        cases = [
+            (app_row, "no connection_method", lambda e: e.pop("connection_method")),
+            (app_row, "bad connection_method", lambda e: e.__setitem__("connection_method", "vscode")),
+            (app_row, "type not the app's family", lambda e: e.__setitem__("type", "reconnecting_pty")),
+            (app_row, "app_name without display name", lambda e: e.pop("app_display_name")),
+            (app_row, "display name without app_name", lambda e: e.pop("app_name")),
+            (app_row, "empty app_name", lambda e: e.__setitem__("app_name", "")),
+            (app_row, "app_name not normalised (case)", lambda e: e.__setitem__("app_name", "VSCode")),
+            (app_row, "app_name not normalised (dash)", lambda e: e.__setitem__("app_name", "vs-code")),
+            (app_row, "app_name not trimmed", lambda e: e.__setitem__("app_name", "vscode ")),
+            (app_row, "app_name over 64 runes", lambda e: e.__setitem__("app_name", "x" * 65)),
+            (app_row, "web_info on ssh", lambda e: e.__setitem__("web_info", web_row["web_info"])),
+            (app_row, "empty client_session_id", lambda e: e.__setitem__("client_session_id", "")),
+            (web_row, "type differs from the method", lambda e: e.__setitem__("type", "ssh")),
+            (web_row, "app_name on a web row", lambda e: e.update(app_name="x", app_display_name="x")),
+            (web_row, "ssh_info on a web row", lambda e: e.__setitem__("ssh_info", app_row["ssh_info"])),
+            (web_row, "no web_info", lambda e: e.pop("web_info")),
+        ]
+        for good, name, mutate in cases:
+            e = copy.deepcopy(good)
+            mutate(e)
+            self.assertNotEqual(schema_errors(v, e), [], f"G3 schema accepted: {name}")
+        # What a G3 Coder may send that the schema must accept.
+        e = copy.deepcopy(app_row)
+        e["client_session_id"] = "3f0e6a8e-6c59-4a4b-a2a1-6d1e7c1d8f00"
+        self.assertEqual(schema_errors(v, e), [], "client_session_id is allowed")
+        # The enum-era schema refuses G3 entries and the G3 schema refuses enum-era ones.
+        g1 = load_validators(1)["conn_entry"]
+        self.assertNotEqual(schema_errors(g1, app_row), [])
+        old = {k: x for k, x in app_row.items() if k not in ("connection_method", "app_name", "app_display_name")}
+        self.assertNotEqual(schema_errors(v, old), [])
 
 
 class T02BoundTypes(ClientCase):
@@ -573,7 +416,8 @@ class T07AuditFilters(ClientCase):
 class T08ConnectionLogs(ClientCase):
     def test_connection_filters_times_actors(self):
         n = 0
-        for q in CONN_FILTERS:
+        filters = ORACLE.conn_filters()
+        for q in filters:
             for name, actor in ACTORS.items():
                 exact, _ = ref_conn(q, actor)
                 offset = (n * 11) % max(1, exact) if exact > 20 else 0
@@ -585,16 +429,73 @@ class T08ConnectionLogs(ClientCase):
                 self.assertEqual(body["count"], capped(exact, 2000))
                 self.assertConnRowsMatch(body["connection_logs"])
                 n += 1
-        for q in CONN_FILTERS:
+        for q in filters:
             self.assertGreater(ref_conn(q, OWNER)[0], 0, q)
 
     def test_every_connection_type_is_shaped(self):
-        for t in ["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding"]:
+        """Every value `type:` takes in this generation (G1: connection_type labels; G2: + tunnel; G3: Coder's
+        compatibility categories) selects rows whose (deprecated, in G3) `type` is that value."""
+        for t in ORACLE.connection_types():
+            self.assertEqual(self.ok(api.connection_query_errors(API, f"type:{t}")), [], f"type:{t} is valid in G{GEN}")
             body = self.ok(api.get_connection_logs(API, OWNER, f"type:{t}", 30))
             self.assertValidConnPage(body)
             self.assertTrue(body["connection_logs"], t)
             self.assertEqual({e["type"] for e in body["connection_logs"]}, {t})
+            if GEN >= 3:
+                self.assertEqual({e["connection_method"] for e in body["connection_logs"]},
+                                 {"ssh"} if t in ("ssh", "vscode", "jetbrains") else {t})
             self.assertConnRowsMatch(body["connection_logs"])
+            self.assertEqual(body["count"], capped(q1(f"SELECT count(*) FROM connection_logs WHERE {ORACLE.type_where(t)}"), 2000), t)
+        if GEN == 1:  # tunnel arrives with G2
+            self.assertEqual(api.get_connection_logs(API, OWNER, "type:tunnel", 1).status, 400)
+        if GEN >= 3:  # the method labels that are not categories are rejected as Coder rejects them
+            self.assertEqual(sorted(ORACLE.connection_types()), G3_TYPE_CATEGORIES)
+
+    def test_g3_apps_as_coder_reports_them(self):
+        """seed_recent.sql's G3 rows, each with the answer written down from the spec (not from the oracle):
+        (method, app_name_or_port) → (type, app_name, app_display_name, web slug_or_port)."""
+        if GEN < 3:
+            self.skipTest(f"G{GEN}: no connection methods")
+        want = {  # n: (connection_method, type, app_name, app_display_name, web_info.slug_or_port or None)
+            11: ("ssh", "vscode", "vscode", "VS Code", None),
+            12: ("ssh", "vscode", "cursor", "Cursor", None),
+            13: ("ssh", "jetbrains", "jetbrains", "JetBrains", None),
+            14: ("ssh", "jetbrains", "pycharm", "pycharm", None),           # down-migration member, not registered
+            15: ("ssh", "ssh", "zed", "Zed", None),                        # registered, family ssh
+            16: ("ssh", "ssh", "my_tool", "my_tool", None),                # unregistered
+            17: ("ssh", "ssh", None, None, None),
+            18: ("ssh", "ssh", None, None, None),
+            19: ("ssh", "ssh", None, None, None),                          # '' is no app
+            20: ("ssh", "vscode", "code_oss", "code_oss", None),
+            21: ("ssh", "vscode", "vscode_insiders", "VS Code Insiders", None),
+            22: ("ssh", "ssh", "ssh", "SSH", None),
+            23: ("ssh", "vscode", "windsurf", "Windsurf", None),
+            24: ("ssh", "jetbrains", "goland", "goland", None),
+            25: ("reconnecting_pty", "reconnecting_pty", None, None, None),
+            26: ("reconnecting_pty", "reconnecting_pty", "reconnecting_pty", "Web Terminal", None),
+            27: ("reconnecting_pty", "reconnecting_pty", "vscode", "VS Code", None),  # the app, not the family
+            31: ("workspace_app", "workspace_app", None, None, "code-server"),
+            32: ("port_forwarding", "port_forwarding", None, None, "8080"),
+            33: ("tunnel", "tunnel", None, None, ""),
+        }
+        ids = {md5uuid(f"recent-conn{n}"): n for n in want}
+        body = self.ok(api.get_connection_logs(API, OWNER, "connected_after:\"2026-05-31T00:00:00Z\"", 200))
+        self.assertValidConnPage(body)
+        seen = {ids[uuid.UUID(e["id"])]: e for e in body["connection_logs"] if uuid.UUID(e["id"]) in ids}
+        self.assertEqual(sorted(seen), sorted(want), "seed_recent.sql's G3 rows are on the page")
+        for n, (method, typ, app, disp, slug) in want.items():
+            e = seen[n]
+            got = (e["connection_method"], e["type"], e.get("app_name"), e.get("app_display_name"),
+                   e["web_info"]["slug_or_port"] if "web_info" in e else None)
+            self.assertEqual(got, (method, typ, app, disp, slug), f"recent-conn{n}")
+            self.assertEqual(display_name(app) if app else None, disp, f"oracle registry agrees for recent-conn{n}")
+        self.assertConnRowsMatch(list(seen.values()))
+        # The categories of the deprecated filter, on these rows.
+        for t in ("vscode", "jetbrains", "ssh", "reconnecting_pty"):
+            got = {ids[uuid.UUID(e["id"])] for e in self.ok(api.get_connection_logs(
+                API, OWNER, f'type:{t} connected_after:"2026-05-31T00:00:00Z"', 200))["connection_logs"]
+                if uuid.UUID(e["id"]) in ids}
+            self.assertEqual(got, {n for n, w in want.items() if w[1] == t}, f"type:{t}")
 
 
 AUDIT_INVALID = "Invalid audit search query."
@@ -689,61 +590,94 @@ class T09Validations(ClientCase):
         self.assertSessionUsable()
 
 
+# (source, latest_build_only) as an API layer passes them; None = audit_ext's default (Coder's ai_seat_state rule
+# where the table exists; latest_build_only alone selects the usage rule).
+SEAT_RULES = [(None, False), (None, True), ("state", False), ("usage", False), ("usage", True)]
+
+
 class T10AiSeats(ClientCase):
-    @staticmethod
-    def seat_sets():
-        bridge = {r[0] for r in qall("SELECT DISTINCT initiator_id FROM aibridge_interceptions")}
-        any_build = {r[0] for r in qall(
-            "SELECT DISTINCT w.owner_id FROM workspaces w JOIN workspace_builds b ON b.workspace_id = w.id "
-            "WHERE NOT w.deleted AND b.has_ai_task")}
-        latest = {r[0] for r in qall(
-            "SELECT DISTINCT w.owner_id FROM workspaces w JOIN workspace_builds b ON b.workspace_id = w.id "
-            "WHERE NOT w.deleted AND b.has_ai_task "
-            "AND b.build_number = (SELECT max(build_number) FROM workspace_builds x WHERE x.workspace_id = w.id)")}
-        return bridge, any_build, latest
+    def test_fixture_exercises_every_rule(self):
+        state = ORACLE.seat_state()
+        self.assertTrue(any(seated for _, seated in state.values()), "ai_seat_state rows of active users")
+        self.assertTrue(any(not seated for _, seated in state.values()),
+                        "ai_seat_state rows of dormant/suspended/deleted/system users (no seat)")
+        bridge, any_build, latest = ORACLE.usage_sets()
+        self.assertTrue(bridge, "AI Bridge interceptions")
+        if ORACLE.has_ai_task:
+            self.assertTrue(any_build and latest and latest < any_build, "has_ai_task builds, not all latest")
+        else:
+            self.assertEqual((any_build, latest), (set(), set()))
+        self.assertNotEqual(set(ORACLE.seats("state", False)), set(ORACLE.seats("usage", False)),
+                            "the two rules differ on the fixture")
 
     def test_seat_states_for_pages_of_users(self):
-        bridge, any_build, latest = self.seat_sets()
-        self.assertTrue(bridge and any_build and latest and latest < any_build, "fixture exercises every rule")
         users = [{"id": r[0], "username": r[1]} for r in qall("SELECT id, username FROM users WHERE NOT deleted ORDER BY username")]
-        for latest_only, task_users in [(False, any_build), (True, latest)]:
+        for source, latest_only in SEAT_RULES:
+            seated = ORACLE.seats(source, latest_only)
+            ctx = f"source={source} latest_build_only={latest_only} (G{GEN}: {ORACLE.resolve_source(source, latest_only)})"
             for start in range(0, len(users), 25):  # Coder's users page, 25 at a time
                 page = users[start:start + 25]
-                body = self.ok(api.users_page_with_ai_seats(API, page, latest_only))
+                body = self.ok(api.users_page_with_ai_seats(API, page, latest_only, source))
                 for u in body:
-                    self.assertEqual(u["has_ai_seat"], u["id"] in bridge or u["id"] in task_users, (u, latest_only))
-                got = self.ok(api.get_user_ai_seat_states(API, [u["id"] for u in page], latest_only))
-                want = [u["id"] for u in page if u["id"] in bridge or u["id"] in task_users]
-                self.assertEqual(got, want, "seated ids of the page, in page order")
+                    self.assertEqual(u["has_ai_seat"], u["id"] in seated, (u, ctx))
+                got = self.ok(api.get_user_ai_seat_states(API, [u["id"] for u in page], latest_only, source))
+                want = [u["id"] for u in page if u["id"] in seated]
+                self.assertEqual(got, want, f"seated ids of the page, in page order; {ctx}")
 
     def test_seat_states_edge_inputs(self):
-        bridge, any_build, _ = self.seat_sets()
-        seated = sorted(bridge | any_build)
-        a, b = seated[0], seated[1]
-        deleted_with_seat = q1("SELECT id FROM users WHERE deleted AND id = ANY(%s) LIMIT 1", (seated,))
-        ids = [b, None, UNKNOWN, a, b, MEMBER if MEMBER not in bridge | any_build else UNKNOWN, a]
-        self.assertEqual(self.ok(api.get_user_ai_seat_states(API, ids)), [b, a], "each id once, input order")
-        self.assertEqual(self.ok(api.get_user_ai_seat_states(API, [])), [])
-        self.assertEqual(self.ok(api.get_user_ai_seat_states(API, None)), [])
-        if deleted_with_seat is not None:  # like Coder's query, users is not consulted
-            self.assertEqual(self.ok(api.get_user_ai_seat_states(API, [deleted_with_seat])), [deleted_with_seat])
+        for source, latest_only in SEAT_RULES:
+            seated = sorted(ORACLE.seats(source, latest_only))
+            ctx = f"source={source} latest_build_only={latest_only}"
+            self.assertGreaterEqual(len(seated), 2, ctx)
+            a, b = seated[0], seated[1]
+            ids = [b, None, UNKNOWN, a, b, MEMBER if MEMBER not in seated else UNKNOWN, a]
+            self.assertEqual(self.ok(api.get_user_ai_seat_states(API, ids, latest_only, source)), [b, a],
+                             f"each id once, input order; {ctx}")
+            self.assertEqual(self.ok(api.get_user_ai_seat_states(API, [], latest_only, source)), [], ctx)
+            self.assertEqual(self.ok(api.get_user_ai_seat_states(API, None, latest_only, source)), [], ctx)
+        # usage: like Coder's first query, users is not consulted (a deleted user with interceptions has a seat).
+        usage = set(ORACLE.seats("usage", False))
+        deleted = qall("SELECT id FROM users WHERE deleted AND id = ANY(%s) LIMIT 1", (sorted(usage),))
+        deleted_with_usage = deleted[0][0] if deleted else None
+        if deleted_with_usage is not None:
+            self.assertEqual(self.ok(api.get_user_ai_seat_states(API, [deleted_with_usage], False, "usage")),
+                             [deleted_with_usage])
+        # state: an ai_seat_state row is a seat only while its user is active, not deleted and not a system user.
+        state = ORACLE.seat_state()
+        lapsed = sorted(u for u, (_, seated) in state.items() if not seated)
+        self.assertTrue(lapsed)
+        for rule in (None, "state"):
+            self.assertEqual(self.ok(api.get_user_ai_seat_states(API, lapsed, False, rule)), [], f"source={rule}")
+        self.assertIn(user(5), [u for u, (_, seated) in state.items() if seated], "fixture: the service account has a seat")
+        self.assertEqual(self.ok(api.get_user_ai_seat_states(API, [user(5), user(6)], False, None)), [user(5)],
+                         "service accounts count, the system user does not")
 
     def test_user_ai_seats_and_count(self):
-        bridge, any_build, latest = self.seat_sets()
-        for latest_only, task_users in [(False, any_build), (True, latest)]:
-            rows = qall("SELECT id, username, deleted FROM users ORDER BY username")
+        rows = qall("SELECT id, username, deleted FROM users ORDER BY username")
+        for source, latest_only in SEAT_RULES:
+            seated = ORACLE.seats(source, latest_only)
+            ctx = f"source={source} latest_build_only={latest_only}"
             ids = [r[0] for r in rows[:40]] + [UNKNOWN]
-            got = self.ok(api.user_ai_seats(API, ids, latest_only, 100))
-            want = []
-            for r in rows[:40]:
-                reason = {(True, True): "both", (True, False): "aibridge", (False, True): "task"}.get(
-                    (r[0] in bridge, r[0] in task_users))
-                want.append({"user_id": r[0], "username": r[1], "has_ai_seat": reason is not None, "reason": reason})
-            self.assertEqual(got, want, f"latest_build_only={latest_only}")
-            live = {r[0] for r in rows if not r[2]}
-            self.assertEqual(self.ok(api.count_ai_seat_users(API, latest_only)), len(live & (bridge | task_users)))
-            listed = self.ok(api.user_ai_seats(API, None, latest_only, 7, 3))
-            self.assertEqual([r["username"] for r in listed], sorted(r[1] for r in rows if not r[2])[3:10])
+            got = self.ok(api.user_ai_seats(API, ids, latest_only, 100, 0, source))
+            want = [{"user_id": r[0], "username": r[1], "has_ai_seat": r[0] in seated, "reason": seated.get(r[0])}
+                    for r in rows[:40]]
+            self.assertEqual(got, want, ctx)
+            # Every user with an ai_seat_state row or usage, among the first users by name, for a wider check.
+            probe = sorted(set(seated) | set(ORACLE.seat_state()))
+            got = {r["user_id"]: (r["has_ai_seat"], r["reason"]) for r in self.ok(api.user_ai_seats(API, probe, latest_only, 1000, 0, source))}
+            known = {r[0] for r in rows}
+            self.assertEqual(got, {u: (u in seated, seated.get(u)) for u in probe if u in known}, ctx)
+            self.assertEqual(self.ok(api.count_ai_seat_users(API, latest_only, source)), ORACLE.seat_count(source, latest_only), ctx)
+            listed = self.ok(api.user_ai_seats(API, None, latest_only, 7, 3, source))
+            self.assertEqual([r["username"] for r in listed], sorted(r[1] for r in rows if not r[2])[3:10], ctx)
+
+    def test_bad_source_is_400(self):
+        for call in (lambda: api.get_user_ai_seat_states(API, [OWNER], False, "vibes"),
+                     lambda: api.user_ai_seats(API, None, False, 10, 0, "vibes"),
+                     lambda: api.count_ai_seat_users(API, False, "vibes")):
+            resp = call()
+            self.assertEqual(resp.status, 400, resp.body)
+        self.assertEqual(self.ok(api.count_ai_seat_users(API, False, "state")), ORACLE.seat_count("state", False))
 
 
 class T99Session(ClientCase):
@@ -784,7 +718,7 @@ def main() -> int:
     elapsed = time.monotonic() - start
     failed = len(result.failures) + len(result.errors)
     passed = max(0, result.testsRun - failed - len(result.skipped))
-    print(f"client: {api.STATS.total} API calls in one session "
+    print(f"client: G{GEN}: {api.STATS.total} API calls in one session "
           f"({', '.join(f'{k}={v}' for k, v in sorted(api.STATS.statuses.items()))}), "
           f"{VALIDATED['audit']} audit and {VALIDATED['connection']} connection entries validated against Coder's schemas, "
           f"{elapsed:.1f}s")

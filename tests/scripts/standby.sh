@@ -14,6 +14,13 @@
 #    or took a transaction id would fail its check.
 # 4. New audit and connection rows are inserted on the primary; once replayed, the replica's counts and first
 #    page must follow.
+# 5. Coder's migrations (shared/spec/coder-generations.md) reach a replica session that stays open: a psql
+#    session on the replica (a coprocess, one backend throughout) answers every read function at G1; then
+#    index_advice() is applied on the primary, and tests/fixture/g2.sql + seed_recent.sql, then g3.sql +
+#    seed_recent.sql run on the primary (psql -f, as fixture_db.sh runs them); after each, once replayed, the same
+#    replica session (same pid) answers every read function exactly as a fresh primary session does, and
+#    coder_schema_profile() there names the new generation. (Event triggers do not fire on a standby: only
+#    in-process invalidation sees replayed catalog changes.)
 # Prints one line per check, then "N passed, M failed"; exits non-zero on any failure. Both clusters are
 # stopped on exit, whatever happens. Run as root (servers run as postgres) or as postgres.
 set -uo pipefail
@@ -48,6 +55,9 @@ psql_on() { # port, then psql arguments
   psql -X -q -At -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -h 127.0.0.1 -p "$port" -U postgres -d "$DB" "$@"
 }
 P() { psql_on "$pport" "$@"; }
+# Coder's ai_seat_state rows (tests/fixture/seed_recent.sql; fixture_db.sh adds them from G2 on), so that the
+# default AI seat rule has rows to read at G1 too.
+P -f tests/fixture/seed_recent.sql >/dev/null || die "seed_recent.sql failed on the primary"
 
 # --- replica ------------------------------------------------------------------------------------------------
 echo "== replica: pg_basebackup -R -X stream"
@@ -141,76 +151,90 @@ expect "replica: transaction id refused (25006)" \
 expect "replica: purge_audit_logs refused (25006)" \
   "$(R -c "SELECT audit_ext.purge_audit_logs('2000-01-01', 10)" 2>&1 | grep -o '^ERROR:  [0-9A-Z]*' | head -n1)" "ERROR:  25006"
 
+# Every read function, as (name, sql) pairs given to the checker $S (output must be equal) or $E (the same error
+# on both): same/same_error below, follow/follow_error in the migration section.
+read_checks() {
+  local S=$1 E=$2
+  $S "version" "SELECT audit_ext.version()"
+  $S "filter_keys" "SELECT * FROM audit_ext.filter_keys()"
+  $S "parse_audit_query" \
+    "SELECT audit_ext.parse_audit_query('workspace_build action:start build_reason:autostart organization:coder date_from:2026-01-01 date_to:2026-03-31')"
+  $S "parse_connection_query" \
+    "SELECT audit_ext.parse_connection_query('type:ssh status:ongoing workspace_owner:bob17 connected_after:\"2026-01-01T00:00:00Z\"')"
+  $E "parse_audit_query (bad filter)" "SELECT audit_ext.parse_audit_query('resource_type:spaceship')" 22023
+  $E "parse_connection_query (bad filter)" "SELECT audit_ext.parse_connection_query('type:telnet')" 22023
+  $S "audit_query_errors" "SELECT audit_ext.audit_query_errors('resource_type:spaceship colour:red date_to:tomorrow')"
+  $S "connection_query_errors" "SELECT audit_ext.connection_query_errors('type:telnet status:maybe')"
+
+  $S "count_audit_logs (no actor, exact)" "SELECT audit_ext.count_audit_logs('', NULL, 0)"
+  $S "count_audit_logs (capped)" "SELECT audit_ext.count_audit_logs('workspace_build')"
+  $S "count_audit_logs (owner, filters)" \
+    "SELECT audit_ext.count_audit_logs('workspace_build action:start build_reason:autostart', $owner, 0)"
+  $S "count_audit_logs (org auditor)" "SELECT audit_ext.count_audit_logs('action:delete', $org_auditor, 0)"
+  $S "count_audit_logs (custom role, dates)" \
+    "SELECT audit_ext.count_audit_logs('date_from:2026-01-01 date_to:2026-03-31', $custom_role, 0)"
+  $S "count_audit_logs (member: 0)" "SELECT audit_ext.count_audit_logs('', $member, 0)"
+  $S "count_audit_logs (owner, scope without audit read: 0)" \
+    "SELECT audit_ext.count_audit_logs('', $owner, 0, '{workspace:read}')"
+  $S "count_connection_logs (no actor)" "SELECT audit_ext.count_connection_logs('type:ssh', NULL, 0)"
+  $S "count_connection_logs (org admin)" "SELECT audit_ext.count_connection_logs('status:completed', $org_admin, 0)"
+
+  $S "audit_logs (owner, username)" "SELECT audit_ext.audit_logs('workspace_build username:alice32', $owner, 25)"
+  $S "audit_logs (org auditor, offset)" "SELECT audit_ext.audit_logs('action:delete', $org_auditor, 50, 10)"
+  $S "audit_logs (site auditor, email, scopes)" \
+    "SELECT audit_ext.audit_logs('email:CAROL18@example.com', $site_auditor, 100, 0, 2000, '{audit_log:read}')"
+  $S "audit_logs (no actor, date range)" \
+    "SELECT audit_ext.audit_logs('date_from:2026-02-01 date_to:2026-02-28', NULL, 100)"
+  $S "audit_logs (member: empty page)" "SELECT audit_ext.audit_logs('', $member, 10)"
+  $S "connection_logs (no actor, type)" "SELECT audit_ext.connection_logs('type:ssh', NULL, 25)"
+  $S "connection_logs (org auditor, ongoing)" "SELECT audit_ext.connection_logs('status:ongoing', $org_auditor, 25)"
+  $S "connection_logs (owner, me)" "SELECT audit_ext.connection_logs('workspace_owner:me', md5('user17')::uuid, 10)"
+  $S "search_audit_logs (org auditor)" "SELECT * FROM audit_ext.search_audit_logs('action:delete', $org_auditor, 20)"
+  $S "search_audit_logs (owner, build_reason)" \
+    "SELECT * FROM audit_ext.search_audit_logs('build_reason:autostart', $owner, 20, 5)"
+  $S "search_connection_logs (no actor)" \
+    "SELECT * FROM audit_ext.search_connection_logs('type:workspace_app', NULL, 20)"
+  $S "search_connection_logs (custom role)" \
+    "SELECT * FROM audit_ext.search_connection_logs('', $custom_role, 20)"
+
+  $S "audit_predicate (no actor)" "SELECT audit_ext.audit_predicate('username:bob17 action:login date_from:2026-01-01')"
+  $S "audit_predicate (org auditor)" "SELECT audit_ext.audit_predicate('action:delete', $org_auditor)"
+  $S "audit_predicate rows" \
+    "SELECT format('SELECT count(*) FROM audit_logs WHERE %s', audit_ext.audit_predicate('workspace_build action:start', $org_auditor)) \\gexec"
+  $S "connection_predicate (org auditor)" \
+    "SELECT audit_ext.connection_predicate('status:ongoing type:ssh', $org_auditor)"
+  $S "readable_organizations (audit_log)" \
+    "SELECT audit_ext.readable_organizations($org_auditor), audit_ext.readable_organizations($owner) IS NULL"
+  $S "readable_organizations (connection_log)" \
+    "SELECT audit_ext.readable_organizations($custom_role, 'connection_log'), audit_ext.readable_organizations($member, 'connection_log')"
+
+  $S "get_user_ai_seat_states (default source)" "SELECT * FROM audit_ext.get_user_ai_seat_states($ids100)"
+  $S "get_user_ai_seat_states (latest build)" "SELECT * FROM audit_ext.get_user_ai_seat_states($ids100, true)"
+  $S "user_ai_seats (all users)" "SELECT * FROM audit_ext.user_ai_seats(NULL, false, 50)"
+  $S "user_ai_seats (ids, latest build)" "SELECT * FROM audit_ext.user_ai_seats($ids100, true, 30, 10)"
+  $S "count_ai_seat_users" "SELECT audit_ext.count_ai_seat_users(), audit_ext.count_ai_seat_users(true)"
+  $S "ai_seat_states_sql" "SELECT audit_ext.ai_seat_states_sql(true)"
+  $S "index_advice" "SELECT count(*) || ' advised', string_agg(a, E'\n' ORDER BY a) FROM audit_ext.index_advice() a"
+
+  $S "no transaction id taken (read-only transaction, all kinds of call)" "BEGIN READ ONLY;
+  SELECT audit_ext.count_audit_logs('action:delete', $org_auditor) > 0,
+         jsonb_array_length(audit_ext.audit_logs('', $owner, 5)->'audit_logs'),
+         jsonb_array_length(audit_ext.connection_logs('', $custom_role, 5)->'connection_logs'),
+         (SELECT count(*) FROM audit_ext.search_audit_logs('', $site_auditor, 5)),
+         audit_ext.count_ai_seat_users() > 0,
+         txid_current_if_assigned() IS NULL;
+  COMMIT;"
+  $S "coder_schema_profile" "SELECT audit_ext.coder_schema_profile()"
+  $S "get_user_ai_seat_states (every source)" "SELECT s, l, array_agg(u ORDER BY ord) FROM (VALUES (NULL, false), (NULL, true), ('state', false), ('usage', false), ('usage', true)) r(s, l), LATERAL audit_ext.get_user_ai_seat_states($ids100, r.l, r.s) WITH ORDINALITY AS t(u, ord) GROUP BY 1, 2 ORDER BY 1, 2"
+  $S "user_ai_seats (source state / usage)" "SELECT * FROM audit_ext.user_ai_seats($ids100, false, 100, 0, 'state') UNION ALL SELECT * FROM audit_ext.user_ai_seats(NULL, false, 100, 0, 'usage')"
+  $S "count_ai_seat_users (every source)" "SELECT audit_ext.count_ai_seat_users(false, 'state'), audit_ext.count_ai_seat_users(false, 'usage'), audit_ext.count_ai_seat_users(true, 'usage')"
+  $S "connection_logs (newest, every kind)" "SELECT audit_ext.connection_logs('connected_after:\"2026-05-31T00:00:00Z\"', $owner, 200)"
+  $S "search_connection_logs (vscode)" "SELECT * FROM audit_ext.search_connection_logs('type:vscode', $org_auditor, 50)"
+  $S "count_connection_logs (every type)" "SELECT t, audit_ext.count_connection_logs('type:' || t, NULL, 0) FROM unnest('{ssh,vscode,jetbrains,reconnecting_pty,workspace_app,port_forwarding}'::text[]) t"
+}
+
 echo "== every read function, primary vs replica"
-same "version" "SELECT audit_ext.version()"
-same "filter_keys" "SELECT * FROM audit_ext.filter_keys()"
-same "parse_audit_query" \
-  "SELECT audit_ext.parse_audit_query('workspace_build action:start build_reason:autostart organization:coder date_from:2026-01-01 date_to:2026-03-31')"
-same "parse_connection_query" \
-  "SELECT audit_ext.parse_connection_query('type:ssh status:ongoing workspace_owner:bob17 connected_after:\"2026-01-01T00:00:00Z\"')"
-same_error "parse_audit_query (bad filter)" "SELECT audit_ext.parse_audit_query('resource_type:spaceship')" 22023
-same_error "parse_connection_query (bad filter)" "SELECT audit_ext.parse_connection_query('type:telnet')" 22023
-same "audit_query_errors" "SELECT audit_ext.audit_query_errors('resource_type:spaceship colour:red date_to:tomorrow')"
-same "connection_query_errors" "SELECT audit_ext.connection_query_errors('type:telnet status:maybe')"
-
-same "count_audit_logs (no actor, exact)" "SELECT audit_ext.count_audit_logs('', NULL, 0)"
-same "count_audit_logs (capped)" "SELECT audit_ext.count_audit_logs('workspace_build')"
-same "count_audit_logs (owner, filters)" \
-  "SELECT audit_ext.count_audit_logs('workspace_build action:start build_reason:autostart', $owner, 0)"
-same "count_audit_logs (org auditor)" "SELECT audit_ext.count_audit_logs('action:delete', $org_auditor, 0)"
-same "count_audit_logs (custom role, dates)" \
-  "SELECT audit_ext.count_audit_logs('date_from:2026-01-01 date_to:2026-03-31', $custom_role, 0)"
-same "count_audit_logs (member: 0)" "SELECT audit_ext.count_audit_logs('', $member, 0)"
-same "count_audit_logs (owner, scope without audit read: 0)" \
-  "SELECT audit_ext.count_audit_logs('', $owner, 0, '{workspace:read}')"
-same "count_connection_logs (no actor)" "SELECT audit_ext.count_connection_logs('type:ssh', NULL, 0)"
-same "count_connection_logs (org admin)" "SELECT audit_ext.count_connection_logs('status:completed', $org_admin, 0)"
-
-same "audit_logs (owner, username)" "SELECT audit_ext.audit_logs('workspace_build username:alice32', $owner, 25)"
-same "audit_logs (org auditor, offset)" "SELECT audit_ext.audit_logs('action:delete', $org_auditor, 50, 10)"
-same "audit_logs (site auditor, email, scopes)" \
-  "SELECT audit_ext.audit_logs('email:CAROL18@example.com', $site_auditor, 100, 0, 2000, '{audit_log:read}')"
-same "audit_logs (no actor, date range)" \
-  "SELECT audit_ext.audit_logs('date_from:2026-02-01 date_to:2026-02-28', NULL, 100)"
-same "audit_logs (member: empty page)" "SELECT audit_ext.audit_logs('', $member, 10)"
-same "connection_logs (no actor, type)" "SELECT audit_ext.connection_logs('type:ssh', NULL, 25)"
-same "connection_logs (org auditor, ongoing)" "SELECT audit_ext.connection_logs('status:ongoing', $org_auditor, 25)"
-same "connection_logs (owner, me)" "SELECT audit_ext.connection_logs('workspace_owner:me', md5('user17')::uuid, 10)"
-same "search_audit_logs (org auditor)" "SELECT * FROM audit_ext.search_audit_logs('action:delete', $org_auditor, 20)"
-same "search_audit_logs (owner, build_reason)" \
-  "SELECT * FROM audit_ext.search_audit_logs('build_reason:autostart', $owner, 20, 5)"
-same "search_connection_logs (no actor)" \
-  "SELECT * FROM audit_ext.search_connection_logs('type:workspace_app', NULL, 20)"
-same "search_connection_logs (custom role)" \
-  "SELECT * FROM audit_ext.search_connection_logs('', $custom_role, 20)"
-
-same "audit_predicate (no actor)" "SELECT audit_ext.audit_predicate('username:bob17 action:login date_from:2026-01-01')"
-same "audit_predicate (org auditor)" "SELECT audit_ext.audit_predicate('action:delete', $org_auditor)"
-same "audit_predicate rows" \
-  "SELECT format('SELECT count(*) FROM audit_logs WHERE %s', audit_ext.audit_predicate('workspace_build action:start', $org_auditor)) \\gexec"
-same "connection_predicate (org auditor)" \
-  "SELECT audit_ext.connection_predicate('status:ongoing type:ssh', $org_auditor)"
-same "readable_organizations (audit_log)" \
-  "SELECT audit_ext.readable_organizations($org_auditor), audit_ext.readable_organizations($owner) IS NULL"
-same "readable_organizations (connection_log)" \
-  "SELECT audit_ext.readable_organizations($custom_role, 'connection_log'), audit_ext.readable_organizations($member, 'connection_log')"
-
-same "get_user_ai_seat_states (any build)" "SELECT * FROM audit_ext.get_user_ai_seat_states($ids100)"
-same "get_user_ai_seat_states (latest build)" "SELECT * FROM audit_ext.get_user_ai_seat_states($ids100, true)"
-same "user_ai_seats (all users)" "SELECT * FROM audit_ext.user_ai_seats(NULL, false, 50)"
-same "user_ai_seats (ids, latest build)" "SELECT * FROM audit_ext.user_ai_seats($ids100, true, 30, 10)"
-same "count_ai_seat_users" "SELECT audit_ext.count_ai_seat_users(), audit_ext.count_ai_seat_users(true)"
-same "ai_seat_states_sql" "SELECT audit_ext.ai_seat_states_sql(true)"
-same "index_advice" "SELECT * FROM audit_ext.index_advice()"
-
-same "no transaction id taken (read-only transaction, all kinds of call)" "BEGIN READ ONLY;
-SELECT audit_ext.count_audit_logs('action:delete', $org_auditor) > 0,
-       jsonb_array_length(audit_ext.audit_logs('', $owner, 5)->'audit_logs'),
-       jsonb_array_length(audit_ext.connection_logs('', $custom_role, 5)->'connection_logs'),
-       (SELECT count(*) FROM audit_ext.search_audit_logs('', $site_auditor, 5)),
-       audit_ext.count_ai_seat_users() > 0,
-       txid_current_if_assigned() IS NULL;
-COMMIT;"
+read_checks same same_error
 
 # --- the replica follows the primary ----------------------------------------------------------------------
 echo "== new rows on the primary reach the replica"
@@ -237,6 +261,76 @@ expect "replica newest audit page is the new rows" \
 same "audit_logs after the insert" "SELECT audit_ext.audit_logs('template action:write', $owner, 5)"
 same "connection_logs after the insert" "SELECT audit_ext.connection_logs('status:ongoing workspace_id:' || md5('ws3')::uuid, NULL, 5)"
 same "search_audit_logs after the insert" "SELECT * FROM audit_ext.search_audit_logs('username:admin', $site_auditor, 5)"
+
+# --- a replica session open before Coder's migrations follows them ------------------------------------------
+echo "== a replica session opened before Coder's migrations follows them (G1 -> G2 -> G3)"
+# One psql on the replica for the rest of the run: every call below goes to the same backend.
+coproc RSESS { stdbuf -oL -eL psql -X -q -At -v ON_ERROR_STOP=0 -v VERBOSITY=verbose -h 127.0.0.1 -p "$rport" \
+                 -U postgres -d "$DB" 2>&1; }
+rsess_pid=$RSESS_PID
+rsession() { # sql → its output in the long-lived replica session (errors included)
+  local line out=""
+  printf '%s\n;\n\\echo __audit_ext_standby_end__\n' "$1" >&"${RSESS[1]}" || return 1
+  while IFS= read -r -t 120 line <&"${RSESS[0]}"; do
+    [ "$line" = "__audit_ext_standby_end__" ] && { printf '%s\n' "$out"; return 0; }
+    out+="$line"$'\n'
+  done
+  echo "standby: no answer from the replica session within 120 s"; return 1
+}
+normalise() { sed -E 's/^psql:[^:]*:[0-9]+: //'; }
+stage=G1
+follow() { # name sql: the long-lived replica session answers as a fresh primary session does, without an error
+  local name="$stage (open session): $1" sql=$2 po ro prc
+  po=$(P <<<"$sql" 2>&1 | normalise); prc=$?   # pipefail: P's status
+  ro=$(rsession "$sql"); ro=$(normalise <<<"$ro")   # not in a pipeline: bash closes coproc fds there
+  if [ "$prc" -ne 0 ]; then
+    bad "$name" "primary rc=$prc: $(head -c 300 <<<"$po")"
+  elif grep -q '^ERROR:' <<<"$ro"; then
+    bad "$name" "replica session: $(grep -m1 '^ERROR:' <<<"$ro" | head -c 300)"
+  elif [ "$po" != "$ro" ]; then
+    bad "$name" "outputs differ (primary $(wc -l <<<"$po") lines, md5 $(md5sum <<<"$po" | cut -c1-12); replica session $(wc -l <<<"$ro") lines, md5 $(md5sum <<<"$ro" | cut -c1-12))"
+    diff <(echo "$po") <(echo "$ro") | head -n 10 | sed 's/^/      /'
+  elif [ -z "$po" ]; then
+    bad "$name" "empty output on both"
+  else
+    ok "$name ($(wc -l <<<"$po") lines, md5 $(md5sum <<<"$po" | cut -c1-12))"
+  fi
+}
+follow_error() { # name sql sqlstate: the same error in the long-lived replica session as on the primary
+  local name="$stage (open session): $1" sql=$2 state=$3 po ro
+  po=$(P <<<"$sql" 2>&1 | normalise)
+  ro=$(rsession "$sql"); ro=$(normalise <<<"$ro")   # not in a pipeline: bash closes coproc fds there
+  if [ "$po" != "$ro" ]; then
+    bad "$name" "error texts differ" "primary: $(head -n1 <<<"$po")" "replica session: $(head -n1 <<<"$ro")"
+  elif ! grep -q "^ERROR:  $state:" <<<"$po"; then
+    bad "$name" "not $state: $(head -n1 <<<"$po")"
+  else
+    ok "$name ($state on both)"
+  fi
+}
+session_pid=$(rsession "SELECT pg_backend_pid()")
+expect "replica session: in recovery" "$(rsession 'SELECT pg_is_in_recovery()')" t
+read_checks follow follow_error
+P -v ON_ERROR_STOP=0 <<<'SELECT audit_ext.index_advice() \gexec' >"$ROOT/standby-advice.log" 2>&1
+expect "index_advice() applied on the primary (nothing left to advise)" "$(P -c 'SELECT count(*) FROM audit_ext.index_advice()' 2>&1)" 0
+for step in "G2:g2.sql" "G3:g3.sql"; do
+  stage=${step%%:*}; file=${step#*:}
+  if P -f "tests/fixture/$file" -f tests/fixture/seed_recent.sql >"$ROOT/standby-$stage.log" 2>&1; then
+    ok "$stage: Coder's migration $file + seed_recent.sql on the primary"
+  else
+    bad "$stage: Coder's migration $file on the primary" "$(grep -m3 'ERROR' "$ROOT/standby-$stage.log")"
+    break
+  fi
+  wait_replay && ok "$stage: replica replayed the migration" || bad "$stage: replay of the migration"
+  expect "$stage: same replica session (backend pid)" "$(rsession 'SELECT pg_backend_pid()')" "$session_pid"
+  expect "$stage: the replica session's coder_schema_profile() generation" \
+    "$(rsession "SELECT audit_ext.coder_schema_profile()->>'generation'")" "$stage"
+  expect "$stage: index_advice() on the primary after the migration" \
+    "$(P -c "SELECT count(*) FILTER (WHERE a LIKE '%has_ai_task%' OR a LIKE '%connection_type%') FROM audit_ext.index_advice() a" 2>&1)" 0
+  read_checks follow follow_error
+done
+kill "$rsess_pid" 2>/dev/null || true
+wait "$rsess_pid" 2>/dev/null || true
 
 echo
 echo "standby: $(( $(date +%s) - started )) s"
