@@ -48,6 +48,11 @@ impl Instant {
         self.pg_micros_floor() + i64::from(!self.nanos.is_multiple_of(1000))
     }
 
+    /// The (proleptic Gregorian) year, 0 for 1 BC.
+    pub fn year(self) -> i64 {
+        civil_from_days(self.secs.div_euclid(SECS_PER_DAY)).0
+    }
+
     /// RFC 3339 in UTC as Go's `time.RFC3339Nano` prints it (fraction without trailing zeros).
     pub fn to_rfc3339(self) -> String {
         let days = self.secs.div_euclid(SECS_PER_DAY);

@@ -166,7 +166,7 @@ pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], detail
                 }
                 j
             };
-            (count, rows.into_iter().map(|r| shape::audit_log(r, &j)).collect())
+            (count, rows.into_iter().map(|r| shape::audit_log(r, &j)).collect::<Result<_, _>>())
         }
         Log::Connection => {
             let (count, rows) = rows(sql, args, connection_row);
@@ -176,15 +176,25 @@ pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], detail
                 let users = rows.iter().flat_map(|r| [Some(r.workspace_owner_id), r.user_id]).flatten();
                 joined(details, users, rows.iter().map(|r| r.organization_id))
             };
-            (count, rows.into_iter().map(|r| shape::connection_log(r, conn, &j)).collect())
+            (count, rows.into_iter().map(|r| shape::connection_log(r, conn, &j)).collect::<Result<_, _>>())
         }
     };
+    let elements = elements.unwrap_or_else(|u| unrenderable(u));
     // Built by hand: `json!` would copy the elements (it serializes a `Value` argument into a new one).
     let mut response = serde_json::Map::new();
     response.insert(format!("{}_logs", log.name()), Value::Array(elements));
     response.insert("count".into(), count.into());
     response.insert("count_cap".into(), count_cap.into());
     Value::Object(response)
+}
+
+/// A page holding a value Coder's JSON cannot carry fails whole, naming it (22008).
+fn unrenderable(u: shape::Unrenderable) -> ! {
+    pgrx::ereport!(
+        ERROR,
+        pgrx::PgSqlErrorCode::ERRCODE_DATETIME_FIELD_OVERFLOW,
+        format!("audit_ext: {} ({}) is outside the years 0 to 9999 that Coder's JSON carries", u.what, u.value)
+    );
 }
 
 /// The count (column 1) and the page's rows read by `read`; the empty page is a single row with NULLs.

@@ -359,7 +359,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::dsl::gotime::Instant;
     use crate::dsl::parse::tests::{audit, FixedCatalog};
-    use crate::dsl::{parse, Catalog, Limits};
+    use crate::dsl::{parse, Limits};
 
     pub fn g1(qschema: &str) -> Profile {
         Profile::generation_for_tests(qschema, 1)

@@ -20,6 +20,27 @@ pub fn go_time(pg_micros: i64) -> String {
     Instant::from_pg_micros(pg_micros).to_rfc3339()
 }
 
+/// A stored value Coder's JSON cannot carry. A page renders whole or not at all: the call fails naming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unrenderable {
+    /// Which value: `the time of audit log <id>`.
+    pub what: String,
+    /// The value, as PostgreSQL would print its kind (`infinity`, a year).
+    pub value: String,
+}
+
+/// `go_time`, for a JSON field: Go's `time.Time.MarshalJSON` carries only the years 0 to 9999, so PostgreSQL's
+/// `±infinity` and the years beyond make the value `Unrenderable` (Coder's handler fails on them too).
+fn json_time(pg_micros: i64, what: impl FnOnce() -> String) -> Result<String, Unrenderable> {
+    let t = Instant::from_pg_micros(pg_micros);
+    match (pg_micros, t.year()) {
+        (_, 0..=9999) => Ok(t.to_rfc3339()),
+        (i64::MAX, _) => Err(Unrenderable { what: what(), value: "infinity".into() }),
+        (i64::MIN, _) => Err(Unrenderable { what: what(), value: "-infinity".into() }),
+        (_, year) => Err(Unrenderable { what: what(), value: format!("year {year}") }),
+    }
+}
+
 /// An `inet` (as PostgreSQL's `host()` prints it) as Go's `netip.Addr` prints it after Coder's driver decoded
 /// it: IPv4-mapped IPv6 unmapped, IPv6 in RFC 5952 form.
 pub fn go_ip(host: &str) -> String {
@@ -239,9 +260,12 @@ fn role_display_name(role: &str) -> &'static str {
 /// `codersdk.User` as the log endpoints fill it (`db2sdk.User` with no organizations): `name` and `avatar_url`
 /// omitted when empty, `is_service_account` and `theme_preference` never set, `organization_ids` `[]`,
 /// `has_ai_seat` false; Go's zero values where the row is missing.
-pub fn user(id: Uuid, u: &UserRow) -> Value {
+pub fn user(id: Uuid, u: &UserRow) -> Result<Value, Unrenderable> {
     const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
-    let time = |t: Option<i64>| t.map(go_time).unwrap_or_else(|| ZERO_TIME.into());
+    let time = |t: Option<i64>, field: &str| match t {
+        Some(t) => json_time(t, || format!("the {field} of user {id}")),
+        None => Ok(ZERO_TIME.into()),
+    };
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
     let mut m = Map::new();
     m.insert("id".into(), json!(id));
@@ -253,16 +277,16 @@ pub fn user(id: Uuid, u: &UserRow) -> Value {
         m.insert("avatar_url".into(), json!(a));
     }
     m.insert("email".into(), json!(text(&u.email)));
-    m.insert("created_at".into(), json!(time(u.created_at)));
-    m.insert("updated_at".into(), json!(time(u.updated_at)));
-    m.insert("last_seen_at".into(), json!(time(u.last_seen_at)));
+    m.insert("created_at".into(), json!(time(u.created_at, "created_at")?));
+    m.insert("updated_at".into(), json!(time(u.updated_at, "updated_at")?));
+    m.insert("last_seen_at".into(), json!(time(u.last_seen_at, "last_seen_at")?));
     m.insert("status".into(), json!(text(&u.status)));
     m.insert("login_type".into(), json!(text(&u.login_type)));
     m.insert("organization_ids".into(), json!([]));
     let roles: Vec<Value> = u.roles.iter().map(|r| json!({"name": r, "display_name": role_display_name(r)})).collect();
     m.insert("roles".into(), Value::Array(roles));
     m.insert("has_ai_seat".into(), json!(false));
-    Value::Object(m)
+    Ok(Value::Object(m))
 }
 
 /// An organizations row: `MinimalOrganization`'s names.
@@ -285,9 +309,14 @@ pub struct Joined {
 
 impl Joined {
     /// `user(id, …)` of the users row `id`; `None` when there is none.
-    fn user(&self, id: Uuid) -> Option<Value> {
-        let u = self.users.get(&id)?;
-        Some(self.shaped.borrow_mut().entry(id).or_insert_with(|| user(id, u)).clone())
+    fn user(&self, id: Uuid) -> Result<Option<Value>, Unrenderable> {
+        let Some(u) = self.users.get(&id) else { return Ok(None) };
+        if let Some(v) = self.shaped.borrow().get(&id) {
+            return Ok(Some(v.clone()));
+        }
+        let v = user(id, u)?;
+        self.shaped.borrow_mut().insert(id, v.clone());
+        Ok(Some(v))
     }
 
     /// `MinimalOrganization` of `id`: empty names when there is no such organization.
@@ -323,11 +352,11 @@ pub struct AuditRow {
 
 /// Coder's `AuditLog`, `description` included; `organization` omitted for the nil organization, `user`
 /// null when no users row matched.
-pub fn audit_log(r: AuditRow, joined: &Joined) -> Value {
+pub fn audit_log(r: AuditRow, joined: &Joined) -> Result<Value, Unrenderable> {
     let mut m = Map::new();
     m.insert("id".into(), json!(r.id));
     m.insert("request_id".into(), json!(r.request_id));
-    m.insert("time".into(), json!(go_time(r.time)));
+    m.insert("time".into(), json!(json_time(r.time, || format!("the time of audit log {}", r.id))?));
     m.insert("ip".into(), json!(r.ip.as_deref().map(go_ip).unwrap_or_default()));
     m.insert("user_agent".into(), json!(r.user_agent.unwrap_or_default()));
     m.insert("description".into(), json!(description(&r.resource_type, &r.action, r.status_code, &r.diff)));
@@ -345,8 +374,8 @@ pub fn audit_log(r: AuditRow, joined: &Joined) -> Value {
     if !r.organization_id.is_nil() {
         m.insert("organization".into(), joined.organization(r.organization_id));
     }
-    m.insert("user".into(), joined.user(r.user_id).unwrap_or(Value::Null));
-    Value::Object(m)
+    m.insert("user".into(), joined.user(r.user_id)?.unwrap_or(Value::Null));
+    Ok(Value::Object(m))
 }
 
 /// A connection row.
@@ -378,10 +407,11 @@ pub struct ConnectionRow {
 /// others Coder knows; a missing user has Go's zero values. Where connection logs record methods (Coder G3),
 /// `connection_method`, the client's `app_name` and `app_display_name` (ssh and reconnecting_pty rows), and
 /// `type` as the deprecated compatibility category; a method audit_ext does not know gets neither info.
-pub fn connection_log(mut r: ConnectionRow, conn: Connections, joined: &Joined) -> Value {
+pub fn connection_log(mut r: ConnectionRow, conn: Connections, joined: &Joined) -> Result<Value, Unrenderable> {
     let mut m = Map::new();
     m.insert("id".into(), json!(r.id));
-    m.insert("connect_time".into(), json!(go_time(r.connect_time)));
+    let id = r.id;
+    m.insert("connect_time".into(), json!(json_time(r.connect_time, || format!("the connect_time of connection log {id}"))?));
     m.insert("organization".into(), joined.organization(r.organization_id));
     m.insert("workspace_owner_id".into(), json!(r.workspace_owner_id));
     let owner = joined.users.get(&r.workspace_owner_id).and_then(|u| u.username.clone());
@@ -412,25 +442,28 @@ pub fn connection_log(mut r: ConnectionRow, conn: Connections, joined: &Joined) 
         "workspace_app" | "port_forwarding" | "tunnel" => {
             let mut w = Map::new();
             w.insert("user_agent".into(), json!(r.user_agent.unwrap_or_default()));
-            let u = r.user_id.map(|id| joined.user(id).unwrap_or_else(|| user(id, &UserRow::default())));
+            let u = match r.user_id {
+                Some(id) => Some(joined.user(id)?.map_or_else(|| user(id, &UserRow::default()), Ok)?),
+                None => None,
+            };
             w.insert("user".into(), u.unwrap_or(Value::Null));
             w.insert("slug_or_port".into(), json!(r.slug_or_port.unwrap_or_default()));
             w.insert("status_code".into(), json!(r.code.unwrap_or(0)));
             m.insert("web_info".into(), Value::Object(w));
         }
-        "ssh" | "reconnecting_pty" => ssh_info(&mut m, r),
-        "vscode" | "jetbrains" if !methods => ssh_info(&mut m, r),
+        "ssh" | "reconnecting_pty" => ssh_info(&mut m, r)?,
+        "vscode" | "jetbrains" if !methods => ssh_info(&mut m, r)?,
         _ => {}
     }
-    Value::Object(m)
+    Ok(Value::Object(m))
 }
 
 /// Coder's `ConnectionLogSSHInfo`: the disconnect's time, reason and exit code once it is seen.
-fn ssh_info(m: &mut Map<String, Value>, r: ConnectionRow) {
+fn ssh_info(m: &mut Map<String, Value>, r: ConnectionRow) -> Result<(), Unrenderable> {
     let mut s = Map::new();
     s.insert("connection_id".into(), json!(r.connection_id.unwrap_or_default()));
     if let Some(t) = r.disconnect_time {
-        s.insert("disconnect_time".into(), json!(go_time(t)));
+        s.insert("disconnect_time".into(), json!(json_time(t, || format!("the disconnect_time of connection log {}", r.id))?));
     }
     if let Some(reason) = r.disconnect_reason.filter(|x| !x.is_empty()) {
         s.insert("disconnect_reason".into(), json!(reason));
@@ -439,6 +472,7 @@ fn ssh_info(m: &mut Map<String, Value>, r: ConnectionRow) {
         s.insert("exit_code".into(), json!(code));
     }
     m.insert("ssh_info".into(), Value::Object(s));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -453,6 +487,23 @@ mod tests {
         assert_eq!(go_ip("::0.2.0.3"), "::2:3");
         assert_eq!(go_ip("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
         assert_eq!(go_ip("10.1.2.3"), "10.1.2.3");
+    }
+
+    #[test]
+    fn times_beyond_gos_json_are_unrenderable_and_named() {
+        let micros = |rfc: &str| crate::dsl::gotime::parse(crate::dsl::gotime::RFC3339_NANO, rfc).unwrap().pg_micros_floor();
+        assert_eq!(json_time(micros("9999-12-31T23:59:59.999999Z"), String::new), Ok("9999-12-31T23:59:59.999999Z".into()));
+        assert_eq!(json_time(micros("0000-01-01T00:00:00Z"), String::new), Ok("0000-01-01T00:00:00Z".into()));
+        assert_eq!(json_time(micros("9999-12-31T23:59:59.999999Z") + 1, || "t".into()).unwrap_err().value, "year 10000");
+        assert_eq!(json_time(micros("0000-01-01T00:00:00Z") - 1, || "t".into()).unwrap_err().value, "year -1");
+        // PostgreSQL's ±infinity and range ends (4714-11-24 BC, i.e. year -4713, and 294276 AD).
+        for (m, v) in [(i64::MAX, "infinity"), (i64::MIN, "-infinity"), (-211_813_488_000_000_000, "year -4713"), (9_223_371_331_200_000_000 - 1, "year 294276")] {
+            assert_eq!(json_time(m, || "x".into()), Err(Unrenderable { what: "x".into(), value: v.into() }));
+        }
+        let id = Uuid::from_u128(7);
+        let mut j = Joined::default();
+        j.users.insert(id, UserRow { last_seen_at: Some(i64::MAX), ..Default::default() });
+        assert_eq!(j.user(id).unwrap_err().what, format!("the last_seen_at of user {id}"));
     }
 
     #[test]
@@ -566,18 +617,18 @@ mod tests {
             is_deleted: true,
             resource_link: "/@alice/ws".into(),
         };
-        let a = audit_log(row(alice, org), &j);
-        assert_eq!(a["user"], user(alice, &j.users[&alice]));
+        let a = audit_log(row(alice, org), &j).unwrap();
+        assert_eq!(a["user"], user(alice, &j.users[&alice]).unwrap());
         assert_eq!(a["user"]["roles"], json!([{"name": "owner", "display_name": "Owner"}]));
         assert_eq!(a["organization"], json!({"id": org, "name": "acme", "display_name": "", "icon": ""}));
         assert_eq!(a["resource_link"], "", "a deleted resource has no link");
         // The second row that names alice gets the same object; a missing user is null, a missing
         // organization has empty names, the nil organization none at all.
-        assert_eq!(audit_log(row(alice, org), &j)["user"], a["user"]);
-        let b = audit_log(row(gone, Uuid::from_u128(4)), &j);
+        assert_eq!(audit_log(row(alice, org), &j).unwrap()["user"], a["user"]);
+        let b = audit_log(row(gone, Uuid::from_u128(4)), &j).unwrap();
         assert_eq!(b["user"], Value::Null);
         assert_eq!(b["organization"]["name"], "");
-        assert!(audit_log(row(alice, Uuid::nil()), &j).get("organization").is_none());
+        assert!(audit_log(row(alice, Uuid::nil()), &j).unwrap().get("organization").is_none());
         // Connection logs: the owner's username, and Go's zero-valued user where the row is missing.
         let c = ConnectionRow {
             id: Uuid::nil(),
@@ -598,9 +649,9 @@ mod tests {
             disconnect_reason: None,
             client_session_id: None,
         };
-        let c = connection_log(c, Connections::Types, &j);
+        let c = connection_log(c, Connections::Types, &j).unwrap();
         assert_eq!(c["workspace_owner_username"], "alice");
-        assert_eq!(c["web_info"]["user"], user(gone, &UserRow::default()));
+        assert_eq!(c["web_info"]["user"], user(gone, &UserRow::default()).unwrap());
         assert_eq!(c["web_info"]["user"]["created_at"], "0001-01-01T00:00:00Z");
     }
 
@@ -626,7 +677,7 @@ mod tests {
             client_session_id: None,
         };
         let j = Joined::default();
-        let g3 = |kind: &str, app: Option<&str>| connection_log(row(kind, app), Connections::Methods, &j);
+        let g3 = |kind: &str, app: Option<&str>| connection_log(row(kind, app), Connections::Methods, &j).unwrap();
         let c = g3("ssh", Some("cursor"));
         assert_eq!((&c["connection_method"], &c["type"], &c["app_name"], &c["app_display_name"]), (&json!("ssh"), &json!("vscode"), &json!("cursor"), &json!("Cursor")));
         assert_eq!(c["ssh_info"]["disconnect_time"], "2000-01-01T00:00:00Z");
@@ -649,21 +700,21 @@ mod tests {
         assert_eq!((&c["connection_method"], &c["type"]), (&json!("carrier_pigeon"), &json!("carrier_pigeon")));
         assert!(c.get("web_info").is_none() && c.get("ssh_info").is_none());
         // Types (G1, G2): no method fields; vscode is an ssh_info type.
-        let c = connection_log(row("vscode", None), Connections::Types, &j);
+        let c = connection_log(row("vscode", None), Connections::Types, &j).unwrap();
         assert!(c.get("connection_method").is_none() && c["ssh_info"].is_object());
         let mut r = row("ssh", None);
         r.client_session_id = Some("s-1".into());
-        assert_eq!(connection_log(r, Connections::Methods, &j)["client_session_id"], "s-1");
+        assert_eq!(connection_log(r, Connections::Methods, &j).unwrap()["client_session_id"], "s-1");
     }
 
     #[test]
     fn users_omit_empty_names_and_use_zero_values() {
         let id = Uuid::nil();
-        let u = user(id, &UserRow::default());
+        let u = user(id, &UserRow::default()).unwrap();
         assert_eq!(u["created_at"], "0001-01-01T00:00:00Z");
         assert_eq!(u["roles"], json!([]));
         assert!(u.get("name").is_none() && u.get("avatar_url").is_none());
-        let u = user(id, &UserRow { roles: vec!["owner".into(), "custom".into()], name: Some("A".into()), ..Default::default() });
+        let u = user(id, &UserRow { roles: vec!["owner".into(), "custom".into()], name: Some("A".into()), ..Default::default() }).unwrap();
         assert_eq!(u["roles"], json!([{"name": "owner", "display_name": "Owner"}, {"name": "custom", "display_name": ""}]));
         assert_eq!(u["name"], "A");
     }
