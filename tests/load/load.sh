@@ -3,8 +3,10 @@
 # DURATION seconds while 2 more insert audit and connection rows, on a ROWS-row fixture with a release build.
 #   load.sh [DURATION=180] [ROWS=100000]      (make load DURATION=… ROWS=…)
 # Prints pgbench's throughput and latency for readers and writers, the number of failed transactions (must be
-# 0), and each reader backend's private memory (RssAnon from /proc) at a third, two thirds and the end of the
-# run: a backend whose memory grew with the number of calls would grow in both later intervals.
+# 0), and each reader backend's private memory (RssAnon from /proc) sampled every minute (every third of a
+# run shorter than 5 minutes), with its slope after warm-up (the first sixth) in MB per 10 minutes: a backend
+# whose memory grew with the number of calls would show a steady slope. The soak: make load DURATION=1800
+# ROWS=1000000.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-180}; rows=${2:-100000}
@@ -35,32 +37,44 @@ rss() { # pid → RssAnon in kB
 reader_pids() {
   "${psql[@]}" -At -c "SELECT pid FROM pg_stat_activity WHERE query LIKE '%audit_ext.%' AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
 }
-# Private memory of every reader backend at a third, two thirds and the end of the run: caches fill during the
-# first third, so the later growth is what a leak per call would show.
-t1=$((duration / 3)); t2=$((2 * duration / 3))
-declare -A m1 m2 m3
-sleep "$t1"; for pid in $(reader_pids); do m1[$pid]=$(rss "$pid"); done
-c1=$("${psql[@]}" -At -c "SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = 'audit_ext_load'")
-sleep $((t2 - t1)); for pid in $(reader_pids); do m2[$pid]=$(rss "$pid"); done
-c2=$("${psql[@]}" -At -c "SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = 'audit_ext_load'")
-sleep $((duration - t2 - 3)); for pid in $(reader_pids); do m3[$pid]=$(rss "$pid"); done
-c3=$("${psql[@]}" -At -c "SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = 'audit_ext_load'")
+commits() {
+  "${psql[@]}" -At -c "SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = 'audit_ext_load'"
+}
+# Every reader backend's private memory once a minute (and at the end): "seconds pid kB" lines. Caches fill
+# while the backends warm up; after that a leak per call would show as a steady slope.
+samples=$out/rss.tsv; : > "$samples"
+every=$(( duration < 300 ? duration / 3 : 60 ))
+t=0
+while [ $((t + every)) -lt "$duration" ]; do
+  sleep "$every"; t=$((t + every))
+  for pid in $(reader_pids); do echo "$t $pid $(rss "$pid")"; done >> "$samples"
+done
+sleep $((duration - t - 3 > 0 ? duration - t - 3 : 0))
+for pid in $(reader_pids); do echo "$((duration - 3)) $pid $(rss "$pid")"; done >> "$samples"
 rc=0; wait "$readers" || rc=$?; wait "$writers" || rc=$?
 
 echo "-- readers (each transaction = audit page + audit count + connection page + AI seats of 100 users):"
 grep -E "number of (transactions actually processed|failed transactions)|latency average|latency stddev|^tps|aborted" "$out/read.log" || true
 echo "-- writers (each transaction = 1 audit row + 1 connection row):"
 grep -E "number of (transactions actually processed|failed transactions)|latency average|^tps|aborted" "$out/write.log" || true
-echo "-- reader backends' private memory (RssAnon, kB) at ${t1} s → ${t2} s → end; commits (readers and writers) in"
-echo "   the two intervals: $((c2 - c1)) and $((c3 - c2))"
-g1_max=0; g2_max=0
-for pid in "${!m1[@]}"; do
-  [ -n "${m2[$pid]:-}" ] && [ -n "${m3[$pid]:-}" ] || continue
-  g1=$(( ${m2[$pid]} - ${m1[$pid]} )); g2=$(( ${m3[$pid]} - ${m2[$pid]} ))
-  [ "$g1" -gt "$g1_max" ] && g1_max=$g1; [ "$g2" -gt "$g2_max" ] && g2_max=$g2
-  printf '   pid %-8s %7s → %7s → %7s  (%+d, %+d)\n' "$pid" "${m1[$pid]}" "${m2[$pid]}" "${m3[$pid]}" "$g1" "$g2"
-done
-echo "   largest growth per backend: ${g1_max} kB in the second third, ${g2_max} kB in the last third"
+# Warm-up: the first sixth of the run, at least one sample. The slope of each backend's memory after it, by least
+# squares, in MB per 10 minutes; a flat backend is ~0.
+warm=$(( duration / 6 ))
+echo "-- reader backends' private memory (RssAnon), sampled every ${every} s; slope after the first ${warm} s (warm-up):"
+awk -v warm="$warm" '
+  { t = $1; pid = $2; kb = $3; if (!(pid in first)) first[pid] = kb; last[pid] = kb; n_all[pid]++
+    if (t >= warm) { n[pid]++; st[pid] += t; sk[pid] += kb; stt[pid] += t * t; stk[pid] += t * kb } }
+  END {
+    worst = 0; count = 0
+    for (pid in first) {
+      slope = 0
+      if (n[pid] >= 2) { d = n[pid] * stt[pid] - st[pid] * st[pid]; if (d > 0) slope = (n[pid] * stk[pid] - st[pid] * sk[pid]) / d }
+      mb10 = slope * 600 / 1024
+      printf "   pid %-8s %6.1f MB at the first sample, %6.1f MB at the last (%d samples), slope %+.2f MB / 10 min\n", pid, first[pid] / 1024, last[pid] / 1024, n_all[pid], mb10
+      if (mb10 > worst) worst = mb10; count++
+    }
+    printf "   %d reader backends; steepest slope after warm-up: %+.2f MB / 10 min\n", count, worst
+  }' "$samples"
 if [ "$rc" -ne 0 ] || grep -q "aborted" "$out/read.log" "$out/write.log"; then
   echo "load: FAILED (pgbench exit $rc; logs in $out)"; exit 1
 fi
