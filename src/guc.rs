@@ -71,8 +71,5 @@ pub fn coder_schema() -> String {
 }
 
 pub fn limits() -> crate::dsl::Limits {
-    crate::dsl::Limits {
-        max_length: MAX_QUERY_LENGTH.get() as usize,
-        max_terms: MAX_QUERY_TERMS.get() as usize,
-    }
+    crate::dsl::Limits { max_length: MAX_QUERY_LENGTH.get() as usize, max_terms: MAX_QUERY_TERMS.get() as usize }
 }

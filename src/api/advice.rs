@@ -23,7 +23,12 @@ fn index_advice() -> SetOfIterator<'static, String> {
     });
     let missing: Vec<String> = applicable(&profile)
         .filter(|a| {
-            let args = [a.table.name().into(), a.columns(&profile).into(), schema.clone().into(), a.predicate.map(|(_, printed)| printed).into()];
+            let args = [
+                a.table.name().into(),
+                a.columns(&profile).into(),
+                schema.clone().into(),
+                a.predicate.map(|(_, printed)| printed).into(),
+            ];
             !spi::one::<bool>(HAS_EQUIVALENT, &args).unwrap_or(false)
         })
         .map(|a| statement(a, &profile))

@@ -18,13 +18,11 @@ fn invalid_message(log: Log) -> &'static str {
 /// HINT; or 54000 for abusive input.
 pub(crate) fn raise(log: Log, err: ParseError) -> ! {
     let report = match err {
-        ParseError::Invalid(v) => ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            invalid_message(log),
-            "audit_ext",
-        )
-        .set_detail(errors::to_json(&v).to_string())
-        .set_hint(log.hint()),
+        ParseError::Invalid(v) => {
+            ErrorReport::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, invalid_message(log), "audit_ext")
+                .set_detail(errors::to_json(&v).to_string())
+                .set_hint(log.hint())
+        }
         ParseError::Limit { what, found, max } => ErrorReport::new(
             PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             format!("{} search query exceeds {what}", log.name()),
@@ -81,10 +79,9 @@ fn connection_query_errors(q: &str) -> JsonB {
 /// Every filter key of both logs: what it takes and what it matches.
 #[pg_extern(immutable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
-fn filter_keys() -> TableIterator<
-    'static,
-    (name!(log, String), name!(key, String), name!(value, String), name!(description, String)),
-> {
+fn filter_keys(
+) -> TableIterator<'static, (name!(log, String), name!(key, String), name!(value, String), name!(description, String))>
+{
     TableIterator::new(
         dsl::KEYS.iter().map(|k| (k.log.name().to_string(), k.name.to_string(), k.kind.describe(), k.doc.to_string())),
     )
@@ -131,7 +128,8 @@ mod tests {
             r#"[{"field":"action","detail":"Query param \"action\" has invalid value: \"explode\" is not a valid value"},{"field":"bogus","detail":"\"bogus\" is not a valid query param"}]"#
         );
         assert!(hint.starts_with("Valid keys: request_id,"), "{hint}");
-        let errs = Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.connection_query_errors('status:done')").unwrap().unwrap();
+        let errs =
+            Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.connection_query_errors('status:done')").unwrap().unwrap();
         assert_eq!(
             errs.0,
             serde_json::json!([{"field": "status", "detail": "Query param \"status\" has invalid value: \"done\" is not a valid value"}])
@@ -149,9 +147,8 @@ mod tests {
             serde_json::json!([{"field": "organization", "detail": "Query param \"organization\" has invalid value: organization \"nowhere\" either does not exist, or you are unauthorized to view it"}])
         );
         // A deleted organization is not found by name either.
-        let deleted = Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.audit_query_errors('organization:org-21')")
-            .unwrap()
-            .unwrap();
+        let deleted =
+            Spi::get_one::<pgrx::JsonB>("SELECT audit_ext.audit_query_errors('organization:org-21')").unwrap().unwrap();
         assert_eq!(deleted.0.as_array().map(Vec::len), Some(1));
     }
 

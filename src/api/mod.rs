@@ -60,8 +60,12 @@ mod tests {
             match kind {
                 0 => [Value::Null, json!(true), json!(false)][self.below(3) as usize].clone(),
                 1 => Value::String(text(self)),
-                2 => [json!(0), json!(-1), json!(200), json!(i64::MIN), json!(i64::MAX), json!(u64::MAX)][self.below(6) as usize].clone(),
-                3 => [json!(0.5), json!(-1e-7), json!(1.7976931348623157e308), json!(123456.789)][self.below(4) as usize].clone(),
+                2 => [json!(0), json!(-1), json!(200), json!(i64::MIN), json!(i64::MAX), json!(u64::MAX)]
+                    [self.below(6) as usize]
+                    .clone(),
+                3 => [json!(0.5), json!(-1e-7), json!(1.7976931348623157e308), json!(123456.789)]
+                    [self.below(4) as usize]
+                    .clone(),
                 4 => Value::Array((0..size(self)).map(|_| self.doc(depth + 1)).collect()),
                 _ => Value::Object((0..size(self)).map(|_| (text(self), self.doc(depth + 1))).collect::<Map<_, _>>()),
             }
@@ -81,12 +85,19 @@ mod tests {
         let check = |v: &serde_json::Value| {
             let text = std::ffi::CString::new(v.to_string()).unwrap();
             // SAFETY: jsonb_in(cstring) on valid JSON text.
-            let theirs = unsafe { pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[text.as_c_str().into_datum()]) };
+            let theirs =
+                unsafe { pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[text.as_c_str().into_datum()]) };
             assert_eq!(bytes(Jsonb::from(v).datum()), bytes(theirs.unwrap()), "{v}");
         };
         let wide: serde_json::Map<_, _> = (0..70).map(|i| ("k".repeat(i % 7) + &i.to_string(), json!(i))).collect();
-        for v in [json!({}), json!([]), json!([[], {}, [{}]]), json!({"b": 1, "a": [null, true, "x"], "aa": {"": 0.5}}),
-                  json!(wide), json!((0..100).collect::<Vec<_>>())] {
+        for v in [
+            json!({}),
+            json!([]),
+            json!([[], {}, [{}]]),
+            json!({"b": 1, "a": [null, true, "x"], "aa": {"": 0.5}}),
+            json!(wide),
+            json!((0..100).collect::<Vec<_>>()),
+        ] {
             check(&v);
         }
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -108,21 +119,48 @@ mod tests {
         use crate::exec::jsonb::Decoded;
         use serde_json::{json, Value};
         Spi::run("CREATE TEMP TABLE docs (n int, v jsonb); ALTER TABLE docs ALTER v SET STORAGE EXTERNAL").unwrap();
-        let mut docs = vec![json!(null), json!(true), json!(false), json!(0), json!(-0.5), json!(1e300), json!(u64::MAX),
-                            json!(f64::MAX), json!("é"), json!(""), json!({}), json!([]), json!({"a": [1, {"b": null}], "": "x"}),
-                            json!({"big": "y".repeat(5000)}), json!(["z".repeat(3000), 2.5])];
+        let mut docs = vec![
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-0.5),
+            json!(1e300),
+            json!(u64::MAX),
+            json!(f64::MAX),
+            json!("é"),
+            json!(""),
+            json!({}),
+            json!([]),
+            json!({"a": [1, {"b": null}], "": "x"}),
+            json!({"big": "y".repeat(5000)}),
+            json!(["z".repeat(3000), 2.5]),
+        ];
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);
         docs.extend((0..200).map(|_| rng.doc(0)));
         for (n, v) in docs.iter().enumerate() {
-            Spi::run_with_args("INSERT INTO docs VALUES ($1, $2::text::jsonb)", &[(n as i32).into(), v.to_string().into()]).unwrap();
+            Spi::run_with_args(
+                "INSERT INTO docs VALUES ($1, $2::text::jsonb)",
+                &[(n as i32).into(), v.to_string().into()],
+            )
+            .unwrap();
         }
         // The 3-5 kB documents went out of line uncompressed (EXTERNAL); copies under EXTENDED are compressed.
-        Spi::run("ALTER TABLE docs ALTER v SET STORAGE EXTENDED; INSERT INTO docs SELECT n + 1000, v::text::jsonb FROM docs").unwrap();
-        let compressed = Spi::get_one::<i64>("SELECT count(*) FROM docs WHERE n >= 1000 AND pg_column_size(v) < octet_length(v::text) / 2").unwrap();
+        Spi::run(
+            "ALTER TABLE docs ALTER v SET STORAGE EXTENDED; INSERT INTO docs SELECT n + 1000, v::text::jsonb FROM docs",
+        )
+        .unwrap();
+        let compressed = Spi::get_one::<i64>(
+            "SELECT count(*) FROM docs WHERE n >= 1000 AND pg_column_size(v) < octet_length(v::text) / 2",
+        )
+        .unwrap();
         assert!(compressed.unwrap_or(0) > 0);
         let read = |sql: &str| -> Vec<(i32, Value)> {
             Spi::connect(|c| {
-                c.select(sql, None, &[]).unwrap().map(|r| (r.get::<i32>(1).unwrap().unwrap(), r.get::<Decoded>(2).unwrap().unwrap().0.unwrap())).collect()
+                c.select(sql, None, &[])
+                    .unwrap()
+                    .map(|r| (r.get::<i32>(1).unwrap().unwrap(), r.get::<Decoded>(2).unwrap().unwrap().0.unwrap()))
+                    .collect()
             })
         };
         let all = read("SELECT n, v FROM docs ORDER BY n");

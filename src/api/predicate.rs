@@ -9,7 +9,10 @@ use crate::plan::{render::render, Access};
 use pgrx::prelude::*;
 
 fn invalid_object(object: &str) -> ! {
-    invalid_argument(format!("unknown RBAC object {}", pgrx::spi::quote_literal(object)), "Use 'audit_log' or 'connection_log'.")
+    invalid_argument(
+        format!("unknown RBAC object {}", pgrx::spi::quote_literal(object)),
+        "Use 'audit_log' or 'connection_log'.",
+    )
 }
 
 fn predicate(log: Log, q: Option<&str>, caller: Caller) -> Option<String> {
@@ -52,7 +55,6 @@ fn readable_organizations(actor: pgrx::Uuid, object: default!(&str, "'audit_log'
         Access::Organizations(ids) => Some(ids.into_iter().map(from_uuid).collect()),
     }
 }
-
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
@@ -116,7 +118,8 @@ mod tests {
             "an unknown actor reads nothing"
         );
         // The workspace-viewer custom role grants no log read.
-        Spi::run(&format!("UPDATE organization_members SET roles = '{{workspace-viewer}}' WHERE user_id = {}", uid(9))).unwrap();
+        Spi::run(&format!("UPDATE organization_members SET roles = '{{workspace-viewer}}' WHERE user_id = {}", uid(9)))
+            .unwrap();
         assert_eq!(readable(9), Some(vec![]));
         // Connection logs follow the same roles.
         assert_eq!(

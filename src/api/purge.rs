@@ -13,7 +13,10 @@ const MAX_BATCH: i32 = 100_000;
 
 fn purge(p: Purge, before: TimestampWithTimeZone, batch: i32) -> i64 {
     if !(1..=MAX_BATCH).contains(&batch) {
-        invalid_argument(format!("batch must be between 1 and {MAX_BATCH}, got {batch}"), "Delete in batches and call again until fewer rows than the batch are deleted.");
+        invalid_argument(
+            format!("batch must be between 1 and {MAX_BATCH}, got {batch}"),
+            "Delete in batches and call again until fewer rows than the batch are deleted.",
+        );
     }
     // A read-only transaction, and every transaction on a hot standby, refuses the purge with 25006 before
     // anything asks for a transaction id (which a standby answers with an internal error).
@@ -23,7 +26,10 @@ fn purge(p: Purge, before: TimestampWithTimeZone, batch: i32) -> i64 {
     let table = format!("{qschema}.{}", p.table());
     // Deleting Coder's history is for Coder's own database user (the table's owner) or a superuser, even
     // where a role has been granted DELETE.
-    let owner = spi::one::<bool>("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass($1)", &[table.as_str().into()]);
+    let owner = spi::one::<bool>(
+        "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass($1)",
+        &[table.as_str().into()],
+    );
     if owner == Some(false) {
         ErrorReport::new(
             PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
@@ -112,7 +118,9 @@ mod tests {
         load_fixture(2000);
         let cut = "timestamptz '2026-01-01 00:00:00+00'";
         let old = one(&format!("SELECT count(*) FROM audit_logs WHERE time < {cut} AND action NOT IN ('connect','disconnect','open','close')"));
-        let events = one(&format!("SELECT count(*) FROM audit_logs WHERE time < {cut} AND action IN ('connect','disconnect','open','close')"));
+        let events = one(&format!(
+            "SELECT count(*) FROM audit_logs WHERE time < {cut} AND action IN ('connect','disconnect','open','close')"
+        ));
         let newer = one(&format!("SELECT count(*) FROM audit_logs WHERE time >= {cut}"));
         assert!(old > 100, "the fixture has old rows");
         // The oldest 100 go first.
@@ -135,7 +143,11 @@ mod tests {
         }
         assert_eq!(total, old);
         assert_eq!(one(&format!("SELECT count(*) FROM audit_logs WHERE time < {cut} AND action NOT IN ('connect','disconnect','open','close')")), 0);
-        assert_eq!(one(&format!("SELECT count(*) FROM audit_logs WHERE time < {cut}")), events, "connection events stay");
+        assert_eq!(
+            one(&format!("SELECT count(*) FROM audit_logs WHERE time < {cut}")),
+            events,
+            "connection events stay"
+        );
         assert_eq!(one(&format!("SELECT count(*) FROM audit_logs WHERE time >= {cut}")), newer, "newer rows stay");
         assert_eq!(one(&format!("SELECT audit_ext.purge_audit_connection_events({cut}, 100000)")), events);
         let conns = one(&format!("SELECT count(*) FROM connection_logs WHERE connect_time < {cut}"));

@@ -5,13 +5,13 @@
 use crate::api::dsl::{parse_or_raise, raise};
 use crate::dsl::{Log, ParseError};
 use crate::exec::catalog::LiveCatalog;
+use crate::exec::jsonb::Jsonb;
 use crate::exec::resolve::{self, LiveResolver};
 use crate::exec::{spi, to_uuid};
 use crate::guc;
 use crate::plan::{self, query, query::Page, Access, Fragment};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use crate::exec::jsonb::Jsonb;
 
 /// Coder's count cap, used when `count_cap` is not given.
 pub const DEFAULT_COUNT_CAP: i32 = 2000;
@@ -41,8 +41,14 @@ impl Caller {
     pub fn compile(&self, log: Log, q: Option<&str>, catalog: &LiveCatalog) -> Fragment {
         let filter = parse_or_raise(log, q.unwrap_or(""), catalog);
         let profile = &catalog.profile;
-        plan::compile(&filter, &self.access(log, catalog), self.actor, profile, &LiveResolver { qschema: &profile.qschema })
-            .unwrap_or_else(|v| raise(log, ParseError::Invalid(v)))
+        plan::compile(
+            &filter,
+            &self.access(log, catalog),
+            self.actor,
+            profile,
+            &LiveResolver { qschema: &profile.qschema },
+        )
+        .unwrap_or_else(|v| raise(log, ParseError::Invalid(v)))
     }
 }
 
@@ -57,7 +63,9 @@ pub(crate) fn invalid_argument(message: String, hint: &str) -> ! {
 fn non_negative(name: &str, v: Option<i32>, default: i32) -> i32 {
     match v {
         None => default,
-        Some(n) if n < 0 => invalid_argument(format!("\"{name}\" must be 0 or more, not {n}"), "Pass 0 or a positive number."),
+        Some(n) if n < 0 => {
+            invalid_argument(format!("\"{name}\" must be 0 or more, not {n}"), "Pass 0 or a positive number.")
+        }
         Some(n) => n,
     }
 }
@@ -125,7 +133,14 @@ fn count_connection_logs(
     run_count(Log::Connection, q, Caller::new(actor, scopes), count_cap)
 }
 
-fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offset_: Option<i32>, cap: Option<i32>) -> Jsonb {
+fn run_page(
+    log: Log,
+    q: Option<&str>,
+    caller: Caller,
+    limit: Option<i32>,
+    offset_: Option<i32>,
+    cap: Option<i32>,
+) -> Jsonb {
     let catalog = LiveCatalog::for_logs();
     let offset = offset(offset_);
     // The catalog is asked only when the page is deep enough to use the time index.
@@ -138,7 +153,14 @@ fn run_page(log: Log, q: Option<&str>, caller: Caller, limit: Option<i32>, offse
     let profile = &catalog.profile;
     let stmt = query::page(log, profile, filter, page);
     let details = query::details(log, profile);
-    let response = crate::exec::page::run(log, profile.conn(), &stmt.sql, &spi::bind(&stmt.params, &catalog), &details, page.count_cap);
+    let response = crate::exec::page::run(
+        log,
+        profile.conn(),
+        &stmt.sql,
+        &spi::bind(&stmt.params, &catalog),
+        &details,
+        page.count_cap,
+    );
     Jsonb::from(&response)
 }
 
@@ -271,8 +293,16 @@ mod tests {
             assert_eq!(total <= i64::from(crate::plan::query::FEW_BY_BUILDS), few, "{reason}: {total} matches");
             assert!(total > 0, "{reason}: no matches");
             let q = format!("'build_reason:{reason}', {actor}");
-            assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_audit_logs({q}, 0)")), total, "{reason}: exact count");
-            assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_audit_logs({q}, 5)")), 6.min(total), "{reason}: capped count");
+            assert_eq!(
+                one::<i64>(&format!("SELECT audit_ext.count_audit_logs({q}, 0)")),
+                total,
+                "{reason}: exact count"
+            );
+            assert_eq!(
+                one::<i64>(&format!("SELECT audit_ext.count_audit_logs({q}, 5)")),
+                6.min(total),
+                "{reason}: capped count"
+            );
             for (limit, offset, cap) in [(50, 0, 0), (50, 7, 2000), (3, 0, 1), (100, 0, 2000)] {
                 let want: Vec<String> = Spi::connect(|c| {
                     c.select(&format!("SELECT a.id::text {from} ORDER BY a.\"time\" DESC, a.id DESC LIMIT {limit} OFFSET {offset}"), None, &[])
@@ -331,16 +361,35 @@ mod tests {
         assert!(connections > i64::from(DEEP_OFFSET) + 60, "{connections} connections");
         let check = |log: &str, time: &str, offset: i64, limit: i64| {
             let want: Vec<String> = Spi::connect(|c| {
-                let sql = format!("SELECT id::text FROM {log}_logs ORDER BY {time} DESC, id DESC LIMIT {limit} OFFSET {offset}");
+                let sql = format!(
+                    "SELECT id::text FROM {log}_logs ORDER BY {time} DESC, id DESC LIMIT {limit} OFFSET {offset}"
+                );
                 c.select(&sql, None, &[]).unwrap().map(|r| r.get::<String>(1).unwrap().unwrap()).collect()
             });
             let p = one::<pgrx::JsonB>(&format!("SELECT audit_ext.{log}_logs('', {}, {limit}, {offset})", USER(1))).0;
-            let got: Vec<String> = p[format!("{log}_logs")].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+            let got: Vec<String> = p[format!("{log}_logs")]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_string())
+                .collect();
             assert_eq!(got, want, "{log} {limit}/{offset}");
             got.len()
         };
         let deep = i64::from(DEEP_OFFSET);
-        for offset in [deep, deep + 1, deep + 9, deep + 10, deep + 11, deep + 30, deep + 49, deep + 50, total - 7, total, total + 5] {
+        for offset in [
+            deep,
+            deep + 1,
+            deep + 9,
+            deep + 10,
+            deep + 11,
+            deep + 30,
+            deep + 49,
+            deep + 50,
+            total - 7,
+            total,
+            total + 5,
+        ] {
             for limit in [1, 25, 100] {
                 check("audit", "\"time\"", offset, limit);
             }
@@ -359,7 +408,8 @@ mod tests {
         // The same rule for organization walks: (organization_id, time) first, complete, btree.
         let by_org = || catalog().walks_by_organization(crate::dsl::Log::Audit);
         assert!(!by_org(), "Coder's (organization_id) index does not walk in time order");
-        Spi::run("CREATE INDEX partial_org ON audit_logs (organization_id, \"time\" DESC) WHERE status_code < 500").unwrap();
+        Spi::run("CREATE INDEX partial_org ON audit_logs (organization_id, \"time\" DESC) WHERE status_code < 500")
+            .unwrap();
         assert!(!by_org());
         Spi::run("CREATE INDEX org_expr ON audit_logs (organization_id, (status_code + 1))").unwrap();
         assert!(!by_org());
@@ -376,7 +426,9 @@ mod tests {
         load_fixture(2500);
         let exact: i64 = one("SELECT count(*) FROM audit_logs WHERE resource_type = 'workspace' AND action = 'create'");
         assert!(exact > 10, "fixture has {exact} workspace creations");
-        let count = |cap: i64| one::<i64>(&format!("SELECT audit_ext.count_audit_logs('workspace action:create', NULL, {cap})"));
+        let count = |cap: i64| {
+            one::<i64>(&format!("SELECT audit_ext.count_audit_logs('workspace action:create', NULL, {cap})"))
+        };
         assert_eq!(count(0), exact, "0 counts exactly");
         assert_eq!(count(exact + 1), exact, "cap above the total");
         assert_eq!(count(exact), exact, "cap at the total");
@@ -395,10 +447,17 @@ mod tests {
         load_fixture(2500);
         assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 2500, "exact below the ceiling");
         Spi::run("SET LOCAL audit_ext.max_count_cap = 100").unwrap();
-        assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 101, "an exact count stops at the ceiling");
+        assert_eq!(
+            one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"),
+            101,
+            "an exact count stops at the ceiling"
+        );
         assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 100)"), 101);
         let (code, message, _, _) = sql_error("SELECT audit_ext.count_audit_logs('', NULL, 101)");
-        assert_eq!((code.as_str(), message.as_str()), ("22023", "\"count_cap\" 101 exceeds audit_ext.max_count_cap (100)"));
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            ("22023", "\"count_cap\" 101 exceeds audit_ext.max_count_cap (100)")
+        );
         assert_eq!(sql_error("SELECT audit_ext.audit_logs('', NULL, 1, 0, 2000)").0, "22023", "the page's cap too");
         let p = page("'', NULL, 1, 0, 0");
         assert_eq!((p["count"].as_i64(), p["count_cap"].as_i64()), (Some(101), Some(100)), "reported as capped");
@@ -410,8 +469,10 @@ mod tests {
     fn every_role_reads_what_coder_allows() {
         load_fixture(2000);
         let count = |actor: &str, q: &str| one::<i64>(&format!("SELECT audit_ext.count_audit_logs('{q}', {actor}, 0)"));
-        let in_orgs = |orgs: &str| one::<i64>(&format!("SELECT count(*) FROM audit_logs WHERE organization_id IN ({orgs})"));
-        let site_level: i64 = one("SELECT count(*) FROM audit_logs WHERE organization_id = '00000000-0000-0000-0000-000000000000'");
+        let in_orgs =
+            |orgs: &str| one::<i64>(&format!("SELECT count(*) FROM audit_logs WHERE organization_id IN ({orgs})"));
+        let site_level: i64 =
+            one("SELECT count(*) FROM audit_logs WHERE organization_id = '00000000-0000-0000-0000-000000000000'");
         assert!(site_level > 0);
         assert_eq!(count(&USER(1), ""), 2000, "owner reads everything, site-level rows included");
         assert_eq!(count(&USER(2), ""), 2000, "site auditor reads everything");
@@ -422,21 +483,38 @@ mod tests {
         // user 8: organization-auditor of org 9 only.
         assert_eq!(count(&USER(8), ""), in_orgs("md5('org9')::uuid"), "organization-auditor of one org");
         // Make user 8 organization-auditor of its second org (16) too.
-        Spi::run("UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid").unwrap();
+        Spi::run("UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid")
+            .unwrap();
         let two = in_orgs("md5('org9')::uuid, md5('org16')::uuid");
         assert_eq!(count(&USER(8), ""), two, "auditor of two orgs reads both");
         assert_eq!(count(&USER(9), ""), in_orgs("md5('org10')::uuid"), "custom role with audit_log read");
         assert_eq!(count(&USER(58), ""), 0, "a deleted organization-auditor reads nothing");
-        assert_eq!(count(&USER(7), "action:delete"), one::<i64>("SELECT count(*) FROM audit_logs WHERE organization_id = md5('org8')::uuid AND action = 'delete'"), "org admin");
+        assert_eq!(
+            count(&USER(7), "action:delete"),
+            one::<i64>(
+                "SELECT count(*) FROM audit_logs WHERE organization_id = md5('org8')::uuid AND action = 'delete'"
+            ),
+            "org admin"
+        );
         // The page agrees with the count, and shows only the reader's organizations.
         let p = page(&format!("'', {}, 1000, 0, 0", USER(8)));
         assert_eq!(p["count"].as_i64().unwrap(), two, "the page's count");
-        assert!(p["audit_logs"].as_array().unwrap().iter().all(|e| e["organization"]["name"] == "org-09" || e["organization"]["name"] == "org-16"));
+        assert!(p["audit_logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["organization"]["name"] == "org-09" || e["organization"]["name"] == "org-16"));
         let none = page(&format!("'', {}", USER(10)));
         assert_eq!(none, serde_json::json!({"audit_logs": [], "count": 0, "count_cap": 2000}));
         // Connection logs follow the same roles.
-        let conn_org9: i64 = one("SELECT count(*) FROM connection_logs WHERE organization_id IN (md5('org9')::uuid, md5('org16')::uuid)");
-        assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {}, 0)", USER(8))), conn_org9, "connection logs");
+        let conn_org9: i64 = one(
+            "SELECT count(*) FROM connection_logs WHERE organization_id IN (md5('org9')::uuid, md5('org16')::uuid)",
+        );
+        assert_eq!(
+            one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {}, 0)", USER(8))),
+            conn_org9,
+            "connection logs"
+        );
         assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {}, 0)", USER(10))), 0);
     }
 
@@ -450,7 +528,9 @@ mod tests {
         assert_eq!(count(&owner, "NULL"), 2000);
         assert_eq!(count(&owner, "'{workspace:read}'"), 0, "a token without audit_log read reads nothing");
         assert_eq!(count(&owner, "'{}'"), 0);
-        for s in ["'{coder:all}'", "'{all}'", "'{audit_log:*}'", "'{audit_log:read}'", "'{workspace:read,audit_log:read}'"] {
+        for s in
+            ["'{coder:all}'", "'{all}'", "'{audit_log:*}'", "'{audit_log:read}'", "'{workspace:read,audit_log:read}'"]
+        {
             assert_eq!(count(&owner, s), 2000, "{s}");
         }
         // A scope never widens the roles.
@@ -460,7 +540,10 @@ mod tests {
             one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {owner}, 0, '{{connection_log:read}}')")),
             one::<i64>("SELECT count(*) FROM connection_logs")
         );
-        assert_eq!(one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {owner}, 0, '{{audit_log:read}}')")), 0);
+        assert_eq!(
+            one::<i64>(&format!("SELECT audit_ext.count_connection_logs('', {owner}, 0, '{{audit_log:read}}')")),
+            0
+        );
         assert_eq!(page(&format!("'', {owner}, 10, 0, 2000, '{{workspace:read}}'"))["count"], 0);
     }
 
@@ -469,10 +552,16 @@ mod tests {
         load_fixture(2000);
         let reference = |limit: i64, offset: i64| -> Vec<String> {
             Spi::connect(|c| {
-                c.select(&format!("SELECT id::text FROM audit_logs ORDER BY time DESC, id DESC LIMIT {limit} OFFSET {offset}"), None, &[])
-                    .unwrap()
-                    .map(|r| r.get::<String>(1).unwrap().unwrap())
-                    .collect()
+                c.select(
+                    &format!(
+                        "SELECT id::text FROM audit_logs ORDER BY time DESC, id DESC LIMIT {limit} OFFSET {offset}"
+                    ),
+                    None,
+                    &[],
+                )
+                .unwrap()
+                .map(|r| r.get::<String>(1).unwrap().unwrap())
+                .collect()
             })
         };
         assert_eq!(ids(&page("'', NULL, 0")), reference(100, 0), "limit 0 means 100");
@@ -511,17 +600,31 @@ mod tests {
         // user 29 is deleted; user 30 is live with a mixed-case email. Give user 29 user 30's email, upper-cased.
         Spi::run("UPDATE users SET email = upper((SELECT email FROM users WHERE id = md5('user30')::uuid)) WHERE id = md5('user29')::uuid").unwrap();
         let email: String = one("SELECT lower(email) FROM users WHERE id = md5('user30')::uuid");
-        assert_ne!(email, one::<String>("SELECT email FROM users WHERE id = md5('user30')::uuid"), "a mixed-case email");
+        assert_ne!(
+            email,
+            one::<String>("SELECT email FROM users WHERE id = md5('user30')::uuid"),
+            "a mixed-case email"
+        );
         let audit = |q: &str| one::<i64>(&format!("SELECT audit_ext.count_audit_logs('{q}', NULL, 0)"));
-        let want: i64 = one("SELECT count(*) FROM audit_logs WHERE user_id IN (md5('user29')::uuid, md5('user30')::uuid)");
+        let want: i64 =
+            one("SELECT count(*) FROM audit_logs WHERE user_id IN (md5('user29')::uuid, md5('user30')::uuid)");
         let deleted: i64 = one("SELECT count(*) FROM audit_logs WHERE user_id = md5('user29')::uuid");
         assert!(deleted > 0 && want > deleted, "both users have events");
         assert_eq!(audit(&format!("email:{email}")), want, "email: finds the deleted user too");
         let connections = |q: &str| one::<i64>(&format!("SELECT audit_ext.count_connection_logs('{q}', NULL, 0)"));
         let owned: i64 = one("SELECT count(*) FROM connection_logs WHERE workspace_owner_id = md5('user30')::uuid");
-        assert!(owned > 0 && one::<i64>("SELECT count(*) FROM connection_logs WHERE workspace_owner_id = md5('user29')::uuid") > 0);
-        assert_eq!(connections(&format!("workspace_owner_email:{}", email.to_uppercase())), owned, "only the live owner");
-        let web: i64 = one("SELECT count(*) FROM connection_logs WHERE user_id IN (md5('user29')::uuid, md5('user30')::uuid)");
+        assert!(
+            owned > 0
+                && one::<i64>("SELECT count(*) FROM connection_logs WHERE workspace_owner_id = md5('user29')::uuid")
+                    > 0
+        );
+        assert_eq!(
+            connections(&format!("workspace_owner_email:{}", email.to_uppercase())),
+            owned,
+            "only the live owner"
+        );
+        let web: i64 =
+            one("SELECT count(*) FROM connection_logs WHERE user_id IN (md5('user29')::uuid, md5('user30')::uuid)");
         let web_deleted: i64 = one("SELECT count(*) FROM connection_logs WHERE user_id = md5('user29')::uuid");
         assert!(web_deleted > 0 && web > web_deleted, "both users have web connections");
         assert_eq!(connections(&format!("user_email:{email}")), web, "user_email: finds the deleted user too");
@@ -535,11 +638,14 @@ mod tests {
         use crate::api::testing::{migrate_to, seed_recent};
         load_fixture(2000);
         seed_recent();
-        let count = |f: &str, q: &str, actor: &str| one::<i64>(&format!("SELECT audit_ext.count_{f}_logs('{q}', {actor}, 0)"));
+        let count =
+            |f: &str, q: &str, actor: &str| one::<i64>(&format!("SELECT audit_ext.count_{f}_logs('{q}', {actor}, 0)"));
         let plain = |sql: &str| one::<i64>(&format!("SELECT count(*) FROM {sql}"));
-        let vscode = "'vscode','vscode_insiders','vscode_web','code_server','cursor','windsurf','positron','vscodium','codium',\
+        let vscode =
+            "'vscode','vscode_insiders','vscode_web','code_server','cursor','windsurf','positron','vscodium','codium',\
                       'antigravity','trae','kiro','devin','code_oss','vscodium_insiders','devin_next','trae_cn'";
-        let jetbrains = "'jetbrains','intellij','pycharm','goland','webstorm','phpstorm','rubymine','clion','rider','rustrover',\
+        let jetbrains =
+            "'jetbrains','intellij','pycharm','goland','webstorm','phpstorm','rubymine','clion','rider','rustrover',\
                          'datagrip','dataspell','mps','android_studio'";
         for generation in 1..=3u8 {
             if generation > 1 {
@@ -578,19 +684,32 @@ mod tests {
                 };
                 assert_eq!(count("audit", q, "NULL"), exact, "{g}: audit {q:?}");
             }
-            assert_eq!(count("audit", "", &USER(8)), plain("audit_logs WHERE organization_id = md5('org9')::uuid"), "{g}: org auditor");
+            assert_eq!(
+                count("audit", "", &USER(8)),
+                plain("audit_logs WHERE organization_id = md5('org9')::uuid"),
+                "{g}: org auditor"
+            );
             let p = page(&format!("'resource_type:task', {}, 100", USER(1)));
             let tasks = p["audit_logs"].as_array().unwrap();
             assert!(!tasks.is_empty(), "{g}: task rows");
             if generation > 1 {
                 // Coder G2 dropped tasks: no link and not deleted, as its handler (with no case for tasks) says.
-                assert!(tasks.iter().all(|e| e["resource_link"] == "" && e["is_deleted"] == false), "{g}: {}", tasks[0]);
-                assert_eq!(sql_error("SELECT audit_ext.count_audit_logs('build_reason:task_resume')").0, "22023", "{g}: label gone");
+                assert!(
+                    tasks.iter().all(|e| e["resource_link"] == "" && e["is_deleted"] == false),
+                    "{g}: {}",
+                    tasks[0]
+                );
+                assert_eq!(
+                    sql_error("SELECT audit_ext.count_audit_logs('build_reason:task_resume')").0,
+                    "22023",
+                    "{g}: label gone"
+                );
             } else {
                 assert!(tasks.iter().any(|e| e["resource_link"].as_str().unwrap().starts_with("/tasks/")), "{g}");
             }
             // Connection logs: the method column and the type: filter of the generation.
-            let (method, app) = if generation == 3 { ("connection_method", "app_name_or_port") } else { ("type", "slug_or_port") };
+            let (method, app) =
+                if generation == 3 { ("connection_method", "app_name_or_port") } else { ("type", "slug_or_port") };
             let conns = |w: &str| plain(&format!("connection_logs WHERE {w}"));
             let types: Vec<(&str, String)> = if generation == 3 {
                 vec![
@@ -602,24 +721,42 @@ mod tests {
                     ("reconnecting_pty", format!("{method} = 'reconnecting_pty'")),
                 ]
             } else {
-                ["vscode", "jetbrains", "ssh", "workspace_app", "reconnecting_pty"].iter().map(|t| (*t, format!("{method} = '{t}'"))).collect()
+                ["vscode", "jetbrains", "ssh", "workspace_app", "reconnecting_pty"]
+                    .iter()
+                    .map(|t| (*t, format!("{method} = '{t}'")))
+                    .collect()
             };
             for (t, w) in &types {
                 assert_eq!(count("connection", &format!("type:{t}"), "NULL"), conns(w), "{g}: type:{t}");
             }
             match generation {
-                1 => assert_eq!(sql_error("SELECT audit_ext.count_connection_logs('type:tunnel')").0, "22023", "G1 has no tunnel"),
+                1 => assert_eq!(
+                    sql_error("SELECT audit_ext.count_connection_logs('type:tunnel')").0,
+                    "22023",
+                    "G1 has no tunnel"
+                ),
                 2 => assert_eq!(count("connection", "type:tunnel", "NULL"), 0, "G2 knows tunnels"),
                 _ => assert_eq!(count("connection", "type:tunnel", "NULL"), 1, "G3's tunnel"),
             }
             let web = format!("{method} IN ('workspace_app', 'port_forwarding')");
-            assert_eq!(count("connection", "status:ongoing", "NULL"), conns(&format!("disconnect_time IS NULL AND NOT {web}")), "{g}: ongoing");
-            assert_eq!(count("connection", "status:completed", &USER(8)), conns(&format!("disconnect_time IS NOT NULL AND NOT {web} AND organization_id = md5('org9')::uuid")), "{g}");
+            assert_eq!(
+                count("connection", "status:ongoing", "NULL"),
+                conns(&format!("disconnect_time IS NULL AND NOT {web}")),
+                "{g}: ongoing"
+            );
+            assert_eq!(
+                count("connection", "status:completed", &USER(8)),
+                conns(&format!("disconnect_time IS NOT NULL AND NOT {web} AND organization_id = md5('org9')::uuid")),
+                "{g}"
+            );
             // Every entry of the newest page, against its row.
             let v = one::<pgrx::JsonB>("SELECT audit_ext.connection_logs('', NULL, 200)").0;
             for e in v["connection_logs"].as_array().unwrap() {
                 let id = e["id"].as_str().unwrap();
-                let (kind, app_value) = Spi::get_two::<String, String>(&format!("SELECT {method}::text, {app} FROM connection_logs WHERE id = '{id}'")).unwrap();
+                let (kind, app_value) = Spi::get_two::<String, String>(&format!(
+                    "SELECT {method}::text, {app} FROM connection_logs WHERE id = '{id}'"
+                ))
+                .unwrap();
                 let kind = kind.unwrap();
                 let web_row = matches!(kind.as_str(), "workspace_app" | "port_forwarding" | "tunnel");
                 assert_eq!(e.get("web_info").is_some(), web_row, "{g}: {e}");
@@ -641,7 +778,11 @@ mod tests {
             }
             // The psql table names the method and app in every generation.
             let ssh_by_vscode: i64 = one("SELECT count(*) FROM audit_ext.search_connection_logs('type:vscode', NULL, 1000) WHERE connection_method = 'ssh' AND app_name IS NOT NULL");
-            assert_eq!(ssh_by_vscode, count("connection", "type:vscode", "NULL").min(1000), "{g}: search_connection_logs");
+            assert_eq!(
+                ssh_by_vscode,
+                count("connection", "type:vscode", "NULL").min(1000),
+                "{g}: search_connection_logs"
+            );
         }
     }
 
@@ -652,18 +793,27 @@ mod tests {
         assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 100);
         Spi::run("ALTER TABLE organization_members RENAME TO organization_members_old").unwrap();
         let (code, message, detail, hint) = sql_error("SELECT audit_ext.audit_logs()");
-        assert_eq!((code.as_str(), message.as_str()), ("42P01", "audit_ext: Coder's table public.organization_members does not exist"));
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            ("42P01", "audit_ext: Coder's table public.organization_members does not exist")
+        );
         assert!(detail.contains("G1") && hint.contains("audit_ext.coder_schema"), "{detail} / {hint}");
         Spi::run("ALTER TABLE organization_members_old RENAME TO organization_members; ALTER TABLE audit_logs RENAME COLUMN resource_icon TO icon").unwrap();
         let (code, message, ..) = sql_error("SELECT audit_ext.count_connection_logs()");
-        assert_eq!((code.as_str(), message.as_str()), ("42703", "audit_ext: Coder's column public.audit_logs.resource_icon does not exist"));
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            ("42703", "audit_ext: Coder's column public.audit_logs.resource_icon does not exist")
+        );
         Spi::run("ALTER TABLE audit_logs RENAME COLUMN icon TO resource_icon; ALTER TABLE connection_logs RENAME COLUMN type TO kind").unwrap();
         assert_eq!(sql_error("SELECT audit_ext.connection_logs()").0, "42703");
         Spi::run("ALTER TABLE connection_logs RENAME COLUMN kind TO type").unwrap();
         assert_eq!(one::<i64>("SELECT audit_ext.count_audit_logs('', NULL, 0)"), 100, "answers again once it is back");
         // A wrong schema setting says so too.
         Spi::run("SET LOCAL audit_ext.coder_schema = 'nowhere'").unwrap();
-        assert_eq!(sql_error("SELECT audit_ext.count_audit_logs()").1, "audit_ext: Coder's table nowhere.audit_logs does not exist");
+        assert_eq!(
+            sql_error("SELECT audit_ext.count_audit_logs()").1,
+            "audit_ext: Coder's table nowhere.audit_logs does not exist"
+        );
     }
 
     #[pg_test]

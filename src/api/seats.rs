@@ -15,7 +15,10 @@ fn source(asked: Option<&str>, latest_build_only: Option<bool>) -> (Profile, Sou
     let profile = LiveCatalog::for_logs().profile;
     match Source::choose(asked, latest_build_only.unwrap_or(false), &profile) {
         Ok(s) => (profile, s),
-        Err(why) => invalid_argument(why, "source => 'state' is Coder's own rule (ai_seat_state); source => 'usage' the usage-derived one."),
+        Err(why) => invalid_argument(
+            why,
+            "source => 'state' is Coder's own rule (ai_seat_state); source => 'usage' the usage-derived one.",
+        ),
     }
 }
 
@@ -37,7 +40,8 @@ fn get_user_ai_seat_states(
         return SetOfIterator::new(Vec::new());
     }
     let sql = seats::seat_states(&profile, source);
-    let out: Vec<pgrx::Uuid> = spi::select(&sql, &[ids.into()], |t| t.filter_map(|r| r.get::<pgrx::Uuid>(1).transpose()).collect());
+    let out: Vec<pgrx::Uuid> =
+        spi::select(&sql, &[ids.into()], |t| t.filter_map(|r| r.get::<pgrx::Uuid>(1).transpose()).collect());
     SetOfIterator::new(out)
 }
 
@@ -67,7 +71,12 @@ fn user_ai_seats(
         for r in t {
             // The id is the users table's primary key, never NULL.
             let Some(id) = r.get::<pgrx::Uuid>(1)? else { continue };
-            rows.push((id, r.get::<String>(2)?.unwrap_or_default(), r.get::<bool>(3)?.unwrap_or(false), r.get::<String>(4)?));
+            rows.push((
+                id,
+                r.get::<String>(2)?.unwrap_or_default(),
+                r.get::<bool>(3)?.unwrap_or(false),
+                r.get::<String>(4)?,
+            ));
         }
         Ok(rows)
     });
@@ -78,7 +87,10 @@ fn user_ai_seats(
 /// from `ai_seat_state`, Coder's `GetActiveAISeatCount`; from usage, non-deleted users, each probed once.
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
-fn count_ai_seat_users(latest_build_only: default!(Option<bool>, false), source: default!(Option<&str>, "NULL")) -> i64 {
+fn count_ai_seat_users(
+    latest_build_only: default!(Option<bool>, false),
+    source: default!(Option<&str>, "NULL"),
+) -> i64 {
     let (profile, source) = self::source(source, latest_build_only);
     spi::one::<i64>(&seats::count_seats(&profile, source), &[]).unwrap_or(0)
 }
@@ -86,7 +98,10 @@ fn count_ai_seat_users(latest_build_only: default!(Option<bool>, false), source:
 /// The statement `get_user_ai_seat_states` runs (`$1` is the uuid[] of ids), for EXPLAIN.
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
-fn ai_seat_states_sql(latest_build_only: default!(Option<bool>, false), source: default!(Option<&str>, "NULL")) -> String {
+fn ai_seat_states_sql(
+    latest_build_only: default!(Option<bool>, false),
+    source: default!(Option<&str>, "NULL"),
+) -> String {
     let (profile, source) = self::source(source, latest_build_only);
     seats::seat_states(&profile, source)
 }

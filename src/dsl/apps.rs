@@ -89,7 +89,8 @@ pub fn family(f: Family) -> Vec<String> {
 }
 
 /// The deprecated `type` filter's categories when connection logs record methods (Coder lists them sorted).
-pub const CATEGORIES: &[&str] = &["jetbrains", "port_forwarding", "reconnecting_pty", "ssh", "tunnel", "vscode", "workspace_app"];
+pub const CATEGORIES: &[&str] =
+    &["jetbrains", "port_forwarding", "reconnecting_pty", "ssh", "tunnel", "vscode", "workspace_app"];
 
 /// The method of a `type:` category's connections: `vscode`, `jetbrains` and `ssh` are `ssh` connections
 /// (told apart by their app); every other category is its method.

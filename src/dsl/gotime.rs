@@ -312,19 +312,37 @@ mod tests {
 
     #[test]
     fn date_errors_are_gos() {
-        assert_eq!(err(DATE_LAYOUT, "yesterday"), r#"parsing time "yesterday" as "2006-01-02": cannot parse "yesterday" as "2006""#);
+        assert_eq!(
+            err(DATE_LAYOUT, "yesterday"),
+            r#"parsing time "yesterday" as "2006-01-02": cannot parse "yesterday" as "2006""#
+        );
         assert_eq!(err(DATE_LAYOUT, "2026-13-01"), r#"parsing time "2026-13-01": month out of range"#);
         assert_eq!(err(DATE_LAYOUT, "2026-02-30"), r#"parsing time "2026-02-30": day out of range"#);
         assert_eq!(err(DATE_LAYOUT, "2025-02-29"), r#"parsing time "2025-02-29": day out of range"#);
-        assert_eq!(err(DATE_LAYOUT, "2026-1-01"), r#"parsing time "2026-1-01" as "2006-01-02": cannot parse "1-01" as "01""#);
-        assert_eq!(err(DATE_LAYOUT, "2026/01/01"), r#"parsing time "2026/01/01" as "2006-01-02": cannot parse "/01/01" as "-""#);
+        assert_eq!(
+            err(DATE_LAYOUT, "2026-1-01"),
+            r#"parsing time "2026-1-01" as "2006-01-02": cannot parse "1-01" as "01""#
+        );
+        assert_eq!(
+            err(DATE_LAYOUT, "2026/01/01"),
+            r#"parsing time "2026/01/01" as "2006-01-02": cannot parse "/01/01" as "-""#
+        );
         assert_eq!(err(DATE_LAYOUT, "2026-01-01x"), r#"parsing time "2026-01-01x": extra text: "x""#);
-        assert_eq!(err(DATE_LAYOUT, "2026-01-01t00:00:00z"), r#"parsing time "2026-01-01t00:00:00z": extra text: "t00:00:00z""#);
+        assert_eq!(
+            err(DATE_LAYOUT, "2026-01-01t00:00:00z"),
+            r#"parsing time "2026-01-01t00:00:00z": extra text: "t00:00:00z""#
+        );
         assert_eq!(err(DATE_LAYOUT, ""), r#"parsing time "" as "2006-01-02": cannot parse "" as "2006""#);
-        assert_eq!(err(DATE_LAYOUT, "20x6-01-01"), r#"parsing time "20x6-01-01" as "2006-01-02": cannot parse "20x6-01-01" as "2006""#);
+        assert_eq!(
+            err(DATE_LAYOUT, "20x6-01-01"),
+            r#"parsing time "20x6-01-01" as "2006-01-02": cannot parse "20x6-01-01" as "2006""#
+        );
         assert_eq!(err(DATE_LAYOUT, "2026-00-10"), r#"parsing time "2026-00-10": month out of range"#);
         assert_eq!(err(DATE_LAYOUT, "2026-01-00"), r#"parsing time "2026-01-00": day out of range"#);
-        assert_eq!(err(DATE_LAYOUT, "2026-01-é"), r#"parsing time "2026-01-\xc3\xa9" as "2006-01-02": cannot parse "\xc3\xa9" as "02""#);
+        assert_eq!(
+            err(DATE_LAYOUT, "2026-01-é"),
+            r#"parsing time "2026-01-\xc3\xa9" as "2006-01-02": cannot parse "\xc3\xa9" as "02""#
+        );
     }
 
     #[test]
@@ -340,13 +358,34 @@ mod tests {
 
     #[test]
     fn rfc3339_errors_are_gos() {
-        assert_eq!(err(RFC3339_NANO, "2026-01-02"), r#"parsing time "2026-01-02" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "" as "T""#);
-        assert_eq!(err(RFC3339_NANO, "2026-01-02T25:00:00Z"), r#"parsing time "2026-01-02T25:00:00Z": hour out of range"#);
-        assert_eq!(err(RFC3339_NANO, "2026-01-02T10:00:00"), r#"parsing time "2026-01-02T10:00:00" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "" as "Z07:00""#);
-        assert_eq!(err(RFC3339_NANO, "2026-01-02T10:00:00+0200"), r#"parsing time "2026-01-02T10:00:00+0200" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "+0200" as "Z07:00""#);
-        assert_eq!(err(RFC3339_NANO, "2026-01-02T10:00:00+25:00"), r#"parsing time "2026-01-02T10:00:00+25:00": time zone offset hour out of range"#);
-        assert_eq!(err(RFC3339_NANO, "2026-01-02T10:00:00ZZ"), r#"parsing time "2026-01-02T10:00:00ZZ": extra text: "Z""#);
-        assert_eq!(err(RFC3339_NANO, "2026-01-02T10:60:00Z"), r#"parsing time "2026-01-02T10:60:00Z": minute out of range"#);
+        assert_eq!(
+            err(RFC3339_NANO, "2026-01-02"),
+            r#"parsing time "2026-01-02" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "" as "T""#
+        );
+        assert_eq!(
+            err(RFC3339_NANO, "2026-01-02T25:00:00Z"),
+            r#"parsing time "2026-01-02T25:00:00Z": hour out of range"#
+        );
+        assert_eq!(
+            err(RFC3339_NANO, "2026-01-02T10:00:00"),
+            r#"parsing time "2026-01-02T10:00:00" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "" as "Z07:00""#
+        );
+        assert_eq!(
+            err(RFC3339_NANO, "2026-01-02T10:00:00+0200"),
+            r#"parsing time "2026-01-02T10:00:00+0200" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "+0200" as "Z07:00""#
+        );
+        assert_eq!(
+            err(RFC3339_NANO, "2026-01-02T10:00:00+25:00"),
+            r#"parsing time "2026-01-02T10:00:00+25:00": time zone offset hour out of range"#
+        );
+        assert_eq!(
+            err(RFC3339_NANO, "2026-01-02T10:00:00ZZ"),
+            r#"parsing time "2026-01-02T10:00:00ZZ": extra text: "Z""#
+        );
+        assert_eq!(
+            err(RFC3339_NANO, "2026-01-02T10:60:00Z"),
+            r#"parsing time "2026-01-02T10:60:00Z": minute out of range"#
+        );
     }
 
     #[test]

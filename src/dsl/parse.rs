@@ -62,11 +62,19 @@ pub enum ParseError {
 
 pub fn parse(log: Log, query: &str, limits: Limits, catalog: &dyn Catalog) -> Result<Filter, ParseError> {
     if query.len() > limits.max_length {
-        return Err(ParseError::Limit { what: "audit_ext.max_query_length", found: query.len(), max: limits.max_length });
+        return Err(ParseError::Limit {
+            what: "audit_ext.max_query_length",
+            found: query.len(),
+            max: limits.max_length,
+        });
     }
     let elements = tokenize(query).map_err(|v| ParseError::Invalid(vec![v]))?;
     if elements.len() > limits.max_terms {
-        return Err(ParseError::Limit { what: "audit_ext.max_query_terms", found: elements.len(), max: limits.max_terms });
+        return Err(ParseError::Limit {
+            what: "audit_ext.max_query_terms",
+            found: elements.len(),
+            max: limits.max_terms,
+        });
     }
 
     // Coder's url.Values, with keys in order of first appearance.
@@ -195,10 +203,14 @@ pub(crate) mod tests {
     impl Catalog for FixedCatalog {
         fn enum_has(&self, type_name: &str, label: &str) -> bool {
             let labels: &[&str] = match type_name {
-                "resource_type" => &["organization", "template", "user", "workspace", "workspace_build", "api_key", "group"],
+                "resource_type" => {
+                    &["organization", "template", "user", "workspace", "workspace_build", "api_key", "group"]
+                }
                 "audit_action" => &["create", "write", "delete", "start", "stop", "login", "logout", "connect"],
                 "build_reason" => &["initiator", "autostart", "autostop", "dormancy", "cli", "dashboard"],
-                "connection_type" => &["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding"],
+                "connection_type" => {
+                    &["ssh", "vscode", "jetbrains", "reconnecting_pty", "workspace_app", "port_forwarding"]
+                }
                 "connection_log_method" => &["ssh", "reconnecting_pty", "workspace_app", "port_forwarding", "tunnel"],
                 _ => &[],
             };
@@ -257,18 +269,26 @@ pub(crate) mod tests {
     #[test]
     fn bare_words_mean_resource_type() {
         assert_eq!(json(audit("workspace action:create")), r#"{"resource_type":"workspace","action":"create"}"#);
-        assert_eq!(errs(audit("foo bar")), [r#"resource_type: Query param "resource_type" has invalid value: "foo bar" is not a valid value"#]);
+        assert_eq!(
+            errs(audit("foo bar")),
+            [r#"resource_type: Query param "resource_type" has invalid value: "foo bar" is not a valid value"#]
+        );
         // Two ways of saying resource_type is a duplicate.
         assert_eq!(
             errs(audit("workspace resource_type:user")),
-            [r#"resource_type: Query param "resource_type" provided more than once, found 2 times. Only provide 1 instance of this query param."#]
+            [
+                r#"resource_type: Query param "resource_type" provided more than once, found 2 times. Only provide 1 instance of this query param."#
+            ]
         );
         assert_eq!(errs(conn("alice")), [r#"search: "search" is not a valid query param"#]);
     }
 
     #[test]
     fn sentinels_and_empty_values_mean_no_filter() {
-        assert_eq!(json(audit(r#"username:"" resource_id:00000000-0000-0000-0000-000000000000 date_from:0001-01-01"#)), "{}");
+        assert_eq!(
+            json(audit(r#"username:"" resource_id:00000000-0000-0000-0000-000000000000 date_from:0001-01-01"#)),
+            "{}"
+        );
         assert_eq!(json(audit("organization:00000000-0000-0000-0000-000000000000")), "{}");
         assert_eq!(json(conn(r#"connected_after:"0001-01-01T00:00:00Z""#)), "{}");
         // key:"" first wins over a later value, as in Coder.
@@ -277,7 +297,10 @@ pub(crate) mod tests {
 
     #[test]
     fn keys_are_case_insensitive_and_values_keep_case_where_it_matters() {
-        assert_eq!(json(audit("ACTION:Write Resource_Target:ReadMe")), r#"{"resource_target":"ReadMe","action":"write"}"#);
+        assert_eq!(
+            json(audit("ACTION:Write Resource_Target:ReadMe")),
+            r#"{"resource_target":"ReadMe","action":"write"}"#
+        );
     }
 
     #[test]
@@ -318,7 +341,10 @@ pub(crate) mod tests {
     #[test]
     fn tokenizer_errors_stop_everything() {
         assert_eq!(errs(audit("action: bogus:1")), [r#"q: Query element "action:" cannot start or end with ':'"#]);
-        assert_eq!(errs(audit("Date_From:2026-01-01T00:00:00Z")), [r#"q: Query element "date_from:2026-01-01t00:00:00z" can only contain 1 ':'"#]);
+        assert_eq!(
+            errs(audit("Date_From:2026-01-01T00:00:00Z")),
+            [r#"q: Query element "date_from:2026-01-01t00:00:00z" can only contain 1 ':'"#]
+        );
     }
 
     #[test]
@@ -327,7 +353,10 @@ pub(crate) mod tests {
             json(audit(r#"resource_target:"'; DROP TABLE audit_logs; --""#)),
             r#"{"resource_target":"'; DROP TABLE audit_logs; --"}"#
         );
-        assert_eq!(errs(audit("action:delete'--")), [r#"action: Query param "action" has invalid value: "delete'--" is not a valid value"#]);
+        assert_eq!(
+            errs(audit("action:delete'--")),
+            [r#"action: Query param "action" has invalid value: "delete'--" is not a valid value"#]
+        );
         assert_eq!(
             errs(audit("resource_type:wörkspace\u{200b}")),
             ["resource_type: Query param \"resource_type\" has invalid value: \"wörkspace\\u200b\" is not a valid value"]
@@ -362,11 +391,63 @@ mod robustness {
     }
 
     const PIECES: &[&str] = &[
-        " ", ":", "\"", "'", "\\", "-", "T", "Z", "+", ".", ",", "0", "1", "2", "9", "me", "ME", "a", "é", "İ", "Σ",
-        "\u{200b}", "\u{feff}", "🙂", "\t", "\n", "$$", ";", "--", "/*", "*/", "%", "_", "{", "}", "action", "username",
-        "date_from", "date_to", "resource_type", "organization", "build_reason", "request_id", "email", "coder",
-        "workspace", "delete", "2026-01-01", "2026-02-30", "00000000-0000-0000-0000-000000000000",
-        "6b8f2c3a-1111-4222-8333-444455556666", "status", "type", "ssh", "connected_after", "ongoing", "OR 1=1",
+        " ",
+        ":",
+        "\"",
+        "'",
+        "\\",
+        "-",
+        "T",
+        "Z",
+        "+",
+        ".",
+        ",",
+        "0",
+        "1",
+        "2",
+        "9",
+        "me",
+        "ME",
+        "a",
+        "é",
+        "İ",
+        "Σ",
+        "\u{200b}",
+        "\u{feff}",
+        "🙂",
+        "\t",
+        "\n",
+        "$$",
+        ";",
+        "--",
+        "/*",
+        "*/",
+        "%",
+        "_",
+        "{",
+        "}",
+        "action",
+        "username",
+        "date_from",
+        "date_to",
+        "resource_type",
+        "organization",
+        "build_reason",
+        "request_id",
+        "email",
+        "coder",
+        "workspace",
+        "delete",
+        "2026-01-01",
+        "2026-02-30",
+        "00000000-0000-0000-0000-000000000000",
+        "6b8f2c3a-1111-4222-8333-444455556666",
+        "status",
+        "type",
+        "ssh",
+        "connected_after",
+        "ongoing",
+        "OR 1=1",
     ];
 
     #[test]

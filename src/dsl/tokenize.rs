@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn colon_errors() {
         let e = tokenize("username:").unwrap_err();
-        assert_eq!((e.field.as_str(), e.detail.as_str()), ("q", r#"Query element "username:" cannot start or end with ':'"#));
+        assert_eq!(
+            (e.field.as_str(), e.detail.as_str()),
+            ("q", r#"Query element "username:" cannot start or end with ':'"#)
+        );
         let e = tokenize(":alice").unwrap_err();
         assert_eq!(e.detail, r#"Query element ":alice" cannot start or end with ':'"#);
         let e = tokenize("date_from:2026-01-01T00:00:00Z").unwrap_err();

@@ -41,10 +41,13 @@ impl LiveCatalog {
         let c = Self::new();
         if let Some(missing) = c.profile.missing_core() {
             let (code, what) = match missing {
-                Missing::Table(t) => (PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("table {}.{t}", quote_identifier(&c.schema))),
-                Missing::Column(t, col) => {
-                    (PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, format!("column {}.{t}.{col}", quote_identifier(&c.schema)))
+                Missing::Table(t) => {
+                    (PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("table {}.{t}", quote_identifier(&c.schema)))
                 }
+                Missing::Column(t, col) => (
+                    PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
+                    format!("column {}.{t}.{col}", quote_identifier(&c.schema)),
+                ),
             };
             ErrorReport::new(code, format!("audit_ext: Coder's {what} does not exist"), "audit_ext")
                 .set_detail(format!(
@@ -229,7 +232,11 @@ fn read_profile(schema: &str) -> Profile {
                     pg_sys::RELKIND_FOREIGN_TABLE,
                 ];
                 let readable = oid != pg_sys::InvalidOid && READABLE.contains(&(pg_sys::get_rel_relkind(oid) as u8));
-                if readable { oid } else { pg_sys::InvalidOid }
+                if readable {
+                    oid
+                } else {
+                    pg_sys::InvalidOid
+                }
             },
             _ => pg_sys::InvalidOid,
         };

@@ -78,7 +78,11 @@ fn pad(buf: &mut Vec<u8>) -> usize {
 }
 
 fn too_long(what: &str, len: usize) -> ! {
-    ereport!(ERROR, PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, format!("audit_ext: {what} too long to represent as jsonb ({len} bytes)"));
+    ereport!(
+        ERROR,
+        PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        format!("audit_ext: {what} too long to represent as jsonb ({len} bytes)")
+    );
 }
 
 /// Appends `v`'s data to `buf`; returns its `JEntry` (type bits and the length of what was appended).
@@ -268,7 +272,9 @@ fn read_container(c: &[u8]) -> Result<Value, Malformed> {
 fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Result<Value, Malformed> {
     let aligned = || data.get(offset.wrapping_neg() % 4..).ok_or(Malformed("a value shorter than its padding"));
     Ok(match kind {
-        JENTRY_ISSTRING => Value::String(std::str::from_utf8(data).map_err(|_| Malformed("a string that is not UTF-8"))?.to_owned()),
+        JENTRY_ISSTRING => {
+            Value::String(std::str::from_utf8(data).map_err(|_| Malformed("a string that is not UTF-8"))?.to_owned())
+        }
         JENTRY_ISNUMERIC => {
             let numeric = aligned()?;
             // numeric_out reads the varlena's own length: it must lie within the bytes jsonb gave it.

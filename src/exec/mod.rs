@@ -2,7 +2,17 @@
 
 // Stored rows reach this code: nothing in it may panic on any value (see the README's guarantees). Where an
 // index, slice or unwrap is provably in range, the line says why in a comment and allows it.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::string_slice, clippy::panic, clippy::unreachable))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::string_slice,
+        clippy::panic,
+        clippy::unreachable
+    )
+)]
 
 pub mod catalog;
 pub mod jsonb;

@@ -14,7 +14,8 @@ pub struct LiveResolver<'a> {
 impl Resolver for LiveResolver<'_> {
     /// Coder: `SELECT id FROM users WHERE lower(username) = lower(@username) AND deleted = false`.
     fn user_by_username(&self, username: &str) -> Option<Uuid> {
-        let sql = format!("SELECT id FROM {}.users WHERE lower(username) = lower($1) AND NOT deleted LIMIT 1", self.qschema);
+        let sql =
+            format!("SELECT id FROM {}.users WHERE lower(username) = lower($1) AND NOT deleted LIMIT 1", self.qschema);
         spi::one_kept::<pgrx::Uuid>(&sql, &[username.into()]).map(to_uuid)
     }
 
@@ -86,7 +87,9 @@ pub fn readable(actor: Uuid, object: &str, profile: &Profile) -> Access {
                   WHERE om.user_id = $1 AND NOT (site.allow OR site.deny) AND vote.allow AND NOT vote.deny) \
            FROM site"
     );
-    let (site, orgs) = spi::select_kept(&sql, &[from_uuid(actor).into(), object.into()], |t| t.first().get_two::<bool, Vec<pgrx::Uuid>>());
+    let (site, orgs) = spi::select_kept(&sql, &[from_uuid(actor).into(), object.into()], |t| {
+        t.first().get_two::<bool, Vec<pgrx::Uuid>>()
+    });
     match site {
         Some(true) => Access::All,
         _ => Access::Organizations(orgs.unwrap_or_default().into_iter().map(to_uuid).collect()),

@@ -128,7 +128,11 @@ pub fn one_kept<T: FromDatum + IntoDatum>(sql: &str, args: &[DatumWithOid]) -> O
 }
 
 fn first<T: FromDatum + IntoDatum>(t: SpiTupleTable) -> Result<Option<T>, SpiError> {
-    if t.is_empty() { Ok(None) } else { t.first().get_one::<T>() }
+    if t.is_empty() {
+        Ok(None)
+    } else {
+        t.first().get_one::<T>()
+    }
 }
 
 /// Runs one writing statement and returns how many rows it processed. Only the purge functions write.

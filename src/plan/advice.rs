@@ -140,8 +140,10 @@ mod tests {
         }
         let g = |n| Profile::generation_for_tests("public", n);
         let open = ADVICE.iter().find(|a| a.name == "audit_ext_connection_logs_open").unwrap();
-        assert!(statement(open, &g(2)).ends_with("public.connection_logs (connect_time DESC) INCLUDE (type) WHERE disconnect_time IS NULL"));
-        assert!(statement(open, &g(3)).ends_with("(connect_time DESC) INCLUDE (connection_method) WHERE disconnect_time IS NULL"));
+        assert!(statement(open, &g(2))
+            .ends_with("public.connection_logs (connect_time DESC) INCLUDE (type) WHERE disconnect_time IS NULL"));
+        assert!(statement(open, &g(3))
+            .ends_with("(connect_time DESC) INCLUDE (connection_method) WHERE disconnect_time IS NULL"));
         // has_ai_task is gone from Coder G2 on: not advised.
         assert_eq!(applicable(&g(1)).count(), ADVICE.len());
         assert!(applicable(&g(2)).all(|a| a.name != "audit_ext_workspace_builds_ai_task"));

@@ -65,7 +65,10 @@ pub fn resource_state(p: &str, profile: &Profile) -> (String, String, String) {
     ];
     let mut branches: Vec<(&str, bool, String)> =
         candidates.into_iter().filter(|b| has(b.1)).map(|(rt, _, missing, q)| (rt, missing, q)).collect();
-    use Table::{Chats, OAuth2ProviderAppSecrets, OAuth2ProviderApps, UserSecrets, WorkspaceAgents, WorkspaceApps, WorkspaceResources};
+    use Table::{
+        Chats, OAuth2ProviderAppSecrets, OAuth2ProviderApps, UserSecrets, WorkspaceAgents, WorkspaceApps,
+        WorkspaceResources,
+    };
     if has(&[WorkspaceAgents, WorkspaceResources, WorkspaceBuilds, Workspaces, Users]) {
         // The workspace behind an agent (agent → resource → build by job → workspace). Without
         // additional fields Coder links by the owner's display name (workspaces_expanded.owner_name).
@@ -80,12 +83,20 @@ pub fn resource_state(p: &str, profile: &Profile) -> (String, String, String) {
         };
         branches.push(("workspace_agent", true, via_agent(&rid)));
         if has(&[WorkspaceApps]) {
-            branches.push(("workspace_app", true, via_agent(&format!("(SELECT app.agent_id FROM {s}.workspace_apps app WHERE app.id = {rid})"))));
+            branches.push((
+                "workspace_app",
+                true,
+                via_agent(&format!("(SELECT app.agent_id FROM {s}.workspace_apps app WHERE app.id = {rid})")),
+            ));
         }
     }
     for (rt, table, link) in [
         ("oauth2_provider_app", OAuth2ProviderApps, format!("'/deployment/oauth2-provider/apps/' || {rid}")),
-        ("oauth2_provider_app_secret", OAuth2ProviderAppSecrets, "'/deployment/oauth2-provider/apps/' || x.app_id".to_string()),
+        (
+            "oauth2_provider_app_secret",
+            OAuth2ProviderAppSecrets,
+            "'/deployment/oauth2-provider/apps/' || x.app_id".to_string(),
+        ),
         ("chat", Chats, format!("'/agents/' || {rid}")),
         ("user_secret", UserSecrets, "''".to_string()),
     ] {
@@ -93,10 +104,8 @@ pub fn resource_state(p: &str, profile: &Profile) -> (String, String, String) {
             branches.push((rt, true, format!("SELECT false, {link} FROM {s}.{} x WHERE x.id = {rid}", table.name())));
         }
     }
-    let union: Vec<String> = branches
-        .iter()
-        .map(|(rt, _, q)| format!("({q} AND {p}.resource_type = '{rt}')"))
-        .collect();
+    let union: Vec<String> =
+        branches.iter().map(|(rt, _, q)| format!("({q} AND {p}.resource_type = '{rt}')")).collect();
     let missing_means_deleted: Vec<String> = branches.iter().filter(|b| b.1).map(|b| format!("'{}'", b.0)).collect();
     (
         format!("SELECT * FROM ({}) x(deleted, link) LIMIT 1", union.join(" UNION ALL ")),

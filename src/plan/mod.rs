@@ -29,7 +29,10 @@ pub enum Param {
     /// Microseconds since 2000-01-01 UTC.
     Timestamptz(i64),
     /// A label of the Coder enum type `type_name`.
-    Enum { type_name: &'static str, label: String },
+    Enum {
+        type_name: &'static str,
+        label: String,
+    },
 }
 
 /// A boolean SQL expression with `$1 … $n` placeholders and their values.
@@ -195,10 +198,14 @@ pub fn compile(
                 Kind::Enum(t) => format!("{} = {}", b.col(c), b.bind(Param::Enum { type_name: t, label: l.clone() })),
                 _ => unreachable!("only enum keys compare labels with a column"),
             },
-            (Pred::Since(c), Value::Time(t)) => format!("{} >= {}", b.col(c), b.bind(Param::Timestamptz(t.pg_micros_ceil()))),
+            (Pred::Since(c), Value::Time(t)) => {
+                format!("{} >= {}", b.col(c), b.bind(Param::Timestamptz(t.pg_micros_ceil())))
+            }
             (Pred::Until(c), Value::Time(t)) => match key.kind {
                 // A whole day: before the next midnight (Coder stops at 23:59:59 and misses its last second).
-                Kind::Date(_) => format!("{} < {}", b.col(c), b.bind(Param::Timestamptz(t.add_secs(86_400).pg_micros_floor()))),
+                Kind::Date(_) => {
+                    format!("{} < {}", b.col(c), b.bind(Param::Timestamptz(t.add_secs(86_400).pg_micros_floor())))
+                }
                 _ => format!("{} <= {}", b.col(c), b.bind(Param::Timestamptz(t.pg_micros_floor()))),
             },
             (Pred::UserId(c), v) => {
@@ -211,7 +218,9 @@ pub fn compile(
                         }
                     },
                     (Value::User(name), _) => resolver.user_by_username(name).into_iter().collect(),
-                    (Value::Text(email), Kind::Email { include_deleted }) => resolver.users_by_email(email, include_deleted),
+                    (Value::Text(email), Kind::Email { include_deleted }) => {
+                        resolver.users_by_email(email, include_deleted)
+                    }
                     _ => unreachable!("user keys hold names, emails or me"),
                 };
                 match ids.as_slice() {
@@ -221,7 +230,9 @@ pub fn compile(
                 }
             }
             // Without Coder's builds (never seen), no row has a build reason.
-            (Pred::BuildReason, Value::Label(_)) if !(profile.has(Table::WorkspaceBuilds) && profile.has(Table::Workspaces)) => {
+            (Pred::BuildReason, Value::Label(_))
+                if !(profile.has(Table::WorkspaceBuilds) && profile.has(Table::Workspaces)) =>
+            {
                 "false".to_string()
             }
             (Pred::BuildReason, Value::Label(l)) => {
@@ -294,7 +305,12 @@ fn reason_rows(b: &Builder) -> [String; 2] {
     let rt = b.col("resource_type");
     [
         format!("{rt} = {}", b.enum_const("resource_type", "workspace_build")),
-        format!("{rt} = {} AND {} = {}", b.enum_const("resource_type", "workspace"), b.col("action"), b.enum_const("audit_action", "create")),
+        format!(
+            "{rt} = {} AND {} = {}",
+            b.enum_const("resource_type", "workspace"),
+            b.col("action"),
+            b.enum_const("audit_action", "create")
+        ),
     ]
 }
 
@@ -303,7 +319,9 @@ fn by_builds(b: &Builder, p: &str) -> ByBuilds {
     let (logs, builds, workspaces) = (b.q("audit_logs"), b.q("workspace_builds"), b.q("workspaces"));
     let rid = b.col("resource_id");
     let [build_row, create_row] = reason_rows(b);
-    let probe = |key: &str, kind: &str| format!("LATERAL (SELECT audit_logs.* FROM {logs} WHERE {rid} = {key} AND {kind} OFFSET 0) audit_logs");
+    let probe = |key: &str, kind: &str| {
+        format!("LATERAL (SELECT audit_logs.* FROM {logs} WHERE {rid} = {key} AND {kind} OFFSET 0) audit_logs")
+    };
     ByBuilds {
         from: [
             format!("{builds} wb, {} WHERE wb.reason = {p}", probe("wb.id", &build_row)),
@@ -335,7 +353,9 @@ fn connection_type(b: &mut Builder, label: &str) -> String {
     use crate::dsl::apps::{family, Family};
     let conn = b.profile.conn();
     let (method, app) = (b.col(conn.method_column()), b.col(conn.app_column()));
-    let is = |b: &mut Builder, label: &str| format!("{method} = {}", b.bind(Param::Enum { type_name: conn.method_type(), label: label.to_string() }));
+    let is = |b: &mut Builder, label: &str| {
+        format!("{method} = {}", b.bind(Param::Enum { type_name: conn.method_type(), label: label.to_string() }))
+    };
     if conn == Connections::Types {
         return is(b, label);
     }
@@ -397,7 +417,10 @@ pub(crate) mod tests {
         assert_eq!(f.sql, "audit_logs.resource_id = $1");
         assert_eq!(f.params, vec![Param::Uuid(Uuid::parse_str("6b8f2c3a-1111-4222-8333-444455556666").unwrap())]);
         let f = frag("workspace action:delete resource_target:\"it's\"");
-        assert_eq!(f.sql, "audit_logs.resource_target = $1 AND audit_logs.resource_type = $2 AND audit_logs.action = $3");
+        assert_eq!(
+            f.sql,
+            "audit_logs.resource_target = $1 AND audit_logs.resource_type = $2 AND audit_logs.action = $3"
+        );
         assert_eq!(f.params[0], Param::Text("it's".into()));
         assert_eq!(f.params[2], Param::Enum { type_name: "audit_action", label: "delete".into() });
     }
@@ -460,8 +483,19 @@ pub(crate) mod tests {
         assert_eq!(b.from[1], "public.workspace_builds wb JOIN public.workspaces w ON w.id = wb.workspace_id, LATERAL (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.resource_id = wb.workspace_id AND audit_logs.resource_type = 'workspace'::public.resource_type AND audit_logs.action = 'create'::public.audit_action OFFSET 0) audit_logs WHERE wb.reason = $1 AND wb.build_number = 1");
         // For a reader of some organizations, the plain predicate (the planner may hash the builds).
         let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
-        let f = compile(&audit("build_reason:cli").unwrap(), &Access::Organizations(vec![org]), None, &g1("public"), &FixedResolver).unwrap();
-        assert!(f.sql.contains("wb.reason = $1)) OR") && f.sql.ends_with(" AND audit_logs.organization_id = $2"), "{}", f.sql);
+        let f = compile(
+            &audit("build_reason:cli").unwrap(),
+            &Access::Organizations(vec![org]),
+            None,
+            &g1("public"),
+            &FixedResolver,
+        )
+        .unwrap();
+        assert!(
+            f.sql.contains("wb.reason = $1)) OR") && f.sql.ends_with(" AND audit_logs.organization_id = $2"),
+            "{}",
+            f.sql
+        );
         assert_eq!(f.builds, None);
         // With another term, the planner chooses how to test the builds (a hash suits a long walk), and the
         // other term drives.
@@ -492,10 +526,26 @@ pub(crate) mod tests {
     #[test]
     fn scopes_narrow_access() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        for yes in [&["coder:all"][..], &["all"], &["audit_log:read"], &["audit_log:*"], &["workspace:read", "audit_log:read"], &["*:*"]] {
+        for yes in [
+            &["coder:all"][..],
+            &["all"],
+            &["audit_log:read"],
+            &["audit_log:*"],
+            &["workspace:read", "audit_log:read"],
+            &["*:*"],
+        ] {
             assert!(scopes_grant_read(&s(yes), Log::Audit), "{yes:?}");
         }
-        for no in [&[][..], &["workspace:read"], &["connection_log:read"], &["audit_log:create"], &["coder:workspaces.access"], &["application_connect"], &["audit_log"], &["AUDIT_LOG:READ"]] {
+        for no in [
+            &[][..],
+            &["workspace:read"],
+            &["connection_log:read"],
+            &["audit_log:create"],
+            &["coder:workspaces.access"],
+            &["application_connect"],
+            &["audit_log"],
+            &["AUDIT_LOG:READ"],
+        ] {
             assert!(!scopes_grant_read(&s(no), Log::Audit), "{no:?}");
         }
         assert!(scopes_grant_read(&s(&["connection_log:*"]), Log::Connection));
@@ -509,8 +559,11 @@ pub(crate) mod tests {
     fn connection_types_follow_the_schema_generation() {
         let conn = |q: &str, generation: u8| {
             let methods = generation == 3;
-            let filter = parse(Log::Connection, q, Limits { max_length: 4096, max_terms: 32 }, &MethodsCatalog(methods)).unwrap();
-            compile(&filter, &Access::All, None, &Profile::generation_for_tests("public", generation), &FixedResolver).unwrap()
+            let filter =
+                parse(Log::Connection, q, Limits { max_length: 4096, max_terms: 32 }, &MethodsCatalog(methods))
+                    .unwrap();
+            compile(&filter, &Access::All, None, &Profile::generation_for_tests("public", generation), &FixedResolver)
+                .unwrap()
         };
         // Types (G1, G2): the enum column.
         let f = conn("type:vscode", 2);
@@ -521,7 +574,11 @@ pub(crate) mod tests {
         assert_eq!(f.sql, "connection_logs.connection_method = $1 AND connection_logs.app_name_or_port = ANY ($2)");
         assert_eq!(f.params[0], Param::Enum { type_name: "connection_log_method", label: "ssh".into() });
         let Param::TextArray(apps) = &f.params[1] else { panic!("{:?}", f.params) };
-        assert!(apps.contains(&"cursor".to_string()) && apps.contains(&"code_oss".to_string()) && !apps.contains(&"pycharm".to_string()));
+        assert!(
+            apps.contains(&"cursor".to_string())
+                && apps.contains(&"code_oss".to_string())
+                && !apps.contains(&"pycharm".to_string())
+        );
         let f = conn("type:ssh", 3);
         assert_eq!(f.sql, "connection_logs.connection_method = $1 AND (connection_logs.app_name_or_port IS NULL OR connection_logs.app_name_or_port <> ALL ($2))");
         let Param::TextArray(apps) = &f.params[1] else { panic!() };
@@ -560,7 +617,8 @@ pub(crate) mod tests {
 
     #[test]
     fn the_schema_is_used_as_quoted() {
-        let f = compile(&audit("build_reason:cli").unwrap(), &Access::All, None, &g1("\"My Schema\""), &FixedResolver).unwrap();
+        let f = compile(&audit("build_reason:cli").unwrap(), &Access::All, None, &g1("\"My Schema\""), &FixedResolver)
+            .unwrap();
         assert!(f.sql.contains("FROM \"My Schema\".workspace_builds wb"), "{}", f.sql);
         assert!(f.sql.contains("'workspace_build'::\"My Schema\".resource_type"), "{}", f.sql);
     }
@@ -587,7 +645,10 @@ mod speed {
             (Log::Audit, "username:alice resource_type:workspace_build"),
             (Log::Audit, "email:alice@example.com date_from:2026-01-01 date_to:2026-01-31"),
             (Log::Audit, "resource_target:\"my workspace\" build_reason:autostart"),
-            (Log::Audit, "resource_id:6b8f2c3a-1111-4222-8333-444455556666 request_id:6b8f2c3a-1111-4222-8333-444455556667"),
+            (
+                Log::Audit,
+                "resource_id:6b8f2c3a-1111-4222-8333-444455556666 request_id:6b8f2c3a-1111-4222-8333-444455556667",
+            ),
             (Log::Connection, "type:ssh status:ongoing workspace_owner:alice"),
             (Log::Connection, "connected_after:\"2026-01-01T00:00:00Z\" connected_before:\"2026-01-31T23:59:59.999Z\""),
         ];

@@ -279,7 +279,9 @@ impl Profile {
     /// The first thing missing for a log query: a core table, a core table's column, or connection_logs'
     /// method columns. `None` when everything is there.
     pub fn missing_core(&self) -> Option<Missing> {
-        if let Some(t) = Table::CORE.iter().find(|t| !self.has(**t) && !self.missing_core_columns.iter().any(|(m, _)| m == *t)) {
+        if let Some(t) =
+            Table::CORE.iter().find(|t| !self.has(**t) && !self.missing_core_columns.iter().any(|(m, _)| m == *t))
+        {
             return Some(Missing::Table(t.name()));
         }
         if let Some((t, c)) = self.missing_core_columns.first() {
@@ -304,7 +306,10 @@ impl Profile {
     pub fn generation_for_tests(qschema: &str, generation: u8) -> Profile {
         let exists = |t: &str, c: &str| match generation {
             1 => !matches!(c, "app_name_or_port" | "connection_method" | "client_session_id"),
-            2 => t != "tasks" && !matches!(c, "has_ai_task" | "app_name_or_port" | "connection_method" | "client_session_id"),
+            2 => {
+                t != "tasks"
+                    && !matches!(c, "has_ai_task" | "app_name_or_port" | "connection_method" | "client_session_id")
+            }
             _ => t != "tasks" && !matches!(c, "has_ai_task" | "type" | "slug_or_port" | "client_session_id"),
         };
         Profile::read(qschema.to_string(), &exists)
@@ -325,10 +330,16 @@ mod tests {
     #[test]
     fn generations_are_recognised_from_the_columns() {
         let g1 = Profile::generation_for_tests("public", 1);
-        assert_eq!((g1.generation(), g1.conn(), g1.has_ai_task, g1.has(Table::Tasks)), ("G1", Connections::Types, true, true));
+        assert_eq!(
+            (g1.generation(), g1.conn(), g1.has_ai_task, g1.has(Table::Tasks)),
+            ("G1", Connections::Types, true, true)
+        );
         assert_eq!(g1.missing_core(), None);
         let g2 = Profile::generation_for_tests("public", 2);
-        assert_eq!((g2.generation(), g2.conn(), g2.has_ai_task, g2.has(Table::Tasks)), ("G2", Connections::Types, false, false));
+        assert_eq!(
+            (g2.generation(), g2.conn(), g2.has_ai_task, g2.has(Table::Tasks)),
+            ("G2", Connections::Types, false, false)
+        );
         let g3 = Profile::generation_for_tests("public", 3);
         assert_eq!((g3.generation(), g3.conn()), ("G3", Connections::Methods));
         assert_eq!(g3.conn().method_column(), "connection_method");
@@ -344,7 +355,9 @@ mod tests {
         assert_eq!(p.missing_core(), Some(Missing::Column("audit_logs", "resource_icon")));
         let p = Profile::read("public".into(), &|t, _| t != "organization_members");
         assert_eq!(p.missing_core(), Some(Missing::Table("organization_members")));
-        let p = Profile::read("public".into(), &|t, c| !(t == "connection_logs" && (c == "type" || c == "connection_method")));
+        let p = Profile::read("public".into(), &|t, c| {
+            !(t == "connection_logs" && (c == "type" || c == "connection_method"))
+        });
         assert_eq!(p.missing_core(), Some(Missing::Column("connection_logs", "type (or connection_method)")));
         let nothing = Profile::read("public".into(), &|_, _| false);
         assert_eq!(nothing.missing_core(), Some(Missing::Table("audit_logs")));

@@ -64,7 +64,9 @@ mod tests {
              AND action NOT IN ('connect', 'disconnect', 'open', 'close') ORDER BY \"time\" ASC LIMIT $2) \
              DELETE FROM \"coder\".audit_logs x USING old WHERE x.id = old.id AND x.\"time\" = old.t"
         );
-        assert!(Purge::AuditConnectionEvents.statement("public").contains("AND action IN ('connect', 'disconnect', 'open', 'close') ORDER BY"));
+        assert!(Purge::AuditConnectionEvents
+            .statement("public")
+            .contains("AND action IN ('connect', 'disconnect', 'open', 'close') ORDER BY"));
         assert_eq!(
             Purge::ConnectionLogs.statement("public"),
             "WITH old AS (SELECT id, connect_time AS t FROM public.connection_logs WHERE connect_time < $1 \

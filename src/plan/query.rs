@@ -64,10 +64,12 @@ fn time_column(log: Log) -> String {
 /// the column exists (NULL otherwise).
 fn row_columns(log: Log, profile: &Profile) -> String {
     match log {
-        Log::Audit => "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
+        Log::Audit => {
+            "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
              p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
              p.organization_id, p.user_id"
-            .to_string(),
+                .to_string()
+        }
         Log::Connection => {
             let conn = profile.conn();
             let session = if profile.client_session_id { "p.client_session_id::text" } else { "NULL::text" };
@@ -243,7 +245,10 @@ mod tests {
     #[test]
     fn counts_are_capped_and_join_free() {
         let c = count(Log::Audit, "public", f(), 2000);
-        assert_eq!(c.sql, "SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2) capped");
+        assert_eq!(
+            c.sql,
+            "SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2) capped"
+        );
         assert_eq!(c.params[1], Param::Int(2001));
         let exact = count(Log::Connection, "public", f(), 0);
         assert_eq!(exact.sql, "SELECT count(*) FROM public.connection_logs WHERE audit_logs.user_id = $1");
@@ -253,15 +258,18 @@ mod tests {
 
     #[test]
     fn pages_count_first_and_order_by_time_then_id() {
-        let p = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 50, count_cap: 2000, ..Default::default() });
+        let p =
+            page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 50, count_cap: 2000, ..Default::default() });
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2) capped), page AS (SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.user_id = $1 AND (SELECT n FROM matched) > 0"), "{}", p.sql);
         assert!(p.sql.contains(r#"ORDER BY audit_logs."time" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4"#));
         assert_eq!(&p.params[1..], &[Param::Int(2001), Param::Int(25), Param::Int(50)]);
         // The page reads the log table only.
         assert_eq!(p.sql.matches("public.").count(), 2, "{}", p.sql);
-        let exact = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
+        let exact =
+            page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
         assert!(exact.sql.contains("MATERIALIZED (SELECT count(*) FROM public.audit_logs WHERE"));
-        let c = page(Log::Connection, &g1("public"), f(), Page { limit: 1, offset: 0, count_cap: 5, ..Default::default() });
+        let c =
+            page(Log::Connection, &g1("public"), f(), Page { limit: 1, offset: 0, count_cap: 5, ..Default::default() });
         assert!(c.sql.contains("ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC"));
         assert!(c.sql.ends_with("ORDER BY p.connect_time DESC, p.id DESC"), "{}", c.sql);
     }
@@ -269,34 +277,67 @@ mod tests {
     #[test]
     fn build_reason_alone_counts_from_its_builds_and_sorts_few_matches() {
         let builds = super::super::ByBuilds { from: ["A".into(), "B".into()] };
-        let f = || Fragment { sql: "R".into(), params: vec![Param::Text("r".into())], builds: Some(builds.clone()), ..Default::default() };
+        let f = || Fragment {
+            sql: "R".into(),
+            params: vec![Param::Text("r".into())],
+            builds: Some(builds.clone()),
+            ..Default::default()
+        };
         let c = count(Log::Audit, "public", f(), 2000);
         assert_eq!(c.sql, "SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B LIMIT $2) capped");
-        assert_eq!(count(Log::Audit, "public", f(), 0).sql, "SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B) matches");
+        assert_eq!(
+            count(Log::Audit, "public", f(), 0).sql,
+            "SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B) matches"
+        );
         // A page counts past FEW_BY_BUILDS (here the cap of 10), reports at most cap + 1, walks the log when
         // there are more matches, and sorts them otherwise.
-        let p = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 50, count_cap: 10, ..Default::default() });
+        let p =
+            page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 50, count_cap: 10, ..Default::default() });
         assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM A UNION ALL SELECT FROM B LIMIT $2) capped), page AS ((SELECT audit_logs.* FROM public.audit_logs WHERE R AND (SELECT n FROM matched) > $5 ORDER BY"), "{}", p.sql);
         assert!(p.sql.contains(") UNION ALL (SELECT audit_logs.* FROM (SELECT audit_logs.* FROM A UNION ALL SELECT audit_logs.* FROM B) audit_logs WHERE (SELECT n FROM matched) BETWEEN 1 AND $5 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)) SELECT least(m.n, $6), p.id,"), "{}", p.sql);
-        assert_eq!(&p.params[1..], &[Param::Int(i64::from(FEW_BY_BUILDS) + 1), Param::Int(25), Param::Int(50), Param::Int(FEW_BY_BUILDS.into()), Param::Int(11)]);
+        assert_eq!(
+            &p.params[1..],
+            &[
+                Param::Int(i64::from(FEW_BY_BUILDS) + 1),
+                Param::Int(25),
+                Param::Int(50),
+                Param::Int(FEW_BY_BUILDS.into()),
+                Param::Int(11)
+            ]
+        );
         // An exact count is reported as is; a cap above FEW_BY_BUILDS is counted to.
-        let exact = page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
+        let exact =
+            page(Log::Audit, &g1("public"), f(), Page { limit: 25, offset: 0, count_cap: 0, ..Default::default() });
         assert!(exact.sql.contains("SELECT m.n, p.id,") && exact.sql.contains("B) matches)"), "{}", exact.sql);
-        assert_eq!(page(Log::Audit, &g1("public"), f(), Page { limit: 1, offset: 0, count_cap: 5000, ..Default::default() }).params[1], Param::Int(5001));
+        assert_eq!(
+            page(Log::Audit, &g1("public"), f(), Page { limit: 1, offset: 0, count_cap: 5000, ..Default::default() })
+                .params[1],
+            Param::Int(5001)
+        );
     }
 
     #[test]
     fn organization_scoped_pages_merge_one_walk_per_organization() {
         let orgs = Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() });
-        let two = Fragment { sql: "audit_logs.organization_id = ANY ($1)".into(), params: vec![Param::UuidArray(vec![])], orgs, builds: None };
-        let p = page(Log::Audit, &g1("public"), two, Page { limit: 10, offset: 5, count_cap: 2000, ..Default::default() });
+        let two = Fragment {
+            sql: "audit_logs.organization_id = ANY ($1)".into(),
+            params: vec![Param::UuidArray(vec![])],
+            orgs,
+            builds: None,
+        };
+        let p =
+            page(Log::Audit, &g1("public"), two, Page { limit: 10, offset: 5, count_cap: 2000, ..Default::default() });
         for i in 1..=2 {
             assert!(p.sql.contains(&format!(
                 "(SELECT audit_logs.* FROM public.audit_logs WHERE true AND audit_logs.organization_id = ($1)[{i}] AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $5)"
             )), "{}", p.sql);
         }
         assert!(!p.sql.contains("($1)[3]"));
-        assert!(p.sql.contains(") audit_logs ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)"), "{}", p.sql);
+        assert!(
+            p.sql.contains(") audit_logs ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3 OFFSET $4)"),
+            "{}",
+            p.sql
+        );
         // Each walk stops after limit + offset rows.
         assert_eq!(p.params[4], Param::Int(15));
     }
@@ -330,7 +371,13 @@ mod tests {
     fn details_probe_by_key() {
         let d = details(Log::Audit, &g1("public"));
         assert!(d.users.starts_with("SELECT k.id, u.username, "), "{}", d.users);
-        assert!(d.users.ends_with("FROM unnest($1) k(id) JOIN LATERAL (SELECT * FROM public.users x WHERE x.id = k.id LIMIT 1) u ON true"), "{}", d.users);
+        assert!(
+            d.users.ends_with(
+                "FROM unnest($1) k(id) JOIN LATERAL (SELECT * FROM public.users x WHERE x.id = k.id LIMIT 1) u ON true"
+            ),
+            "{}",
+            d.users
+        );
         assert!(d.organizations.starts_with("SELECT k.id, o.name, o.display_name, o.icon FROM unnest($1) k(id) JOIN LATERAL (SELECT * FROM public.organizations x"), "{}", d.organizations);
         let r = d.resources.unwrap();
         assert!(r.contains("FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY p(resource_id, resource_type, resource_target, workspace_name, build_number, workspace_owner, n)"), "{r}");
@@ -338,7 +385,9 @@ mod tests {
         assert!(!r.contains("$7"));
         // Optional tables are looked up only when present.
         assert!(r.contains("public.chats x"));
-        let no_chats = Profile::read("public".into(), &|t, c| t != "chats" && c != "client_session_id" && c != "connection_method");
+        let no_chats = Profile::read("public".into(), &|t, c| {
+            t != "chats" && c != "client_session_id" && c != "connection_method"
+        });
         assert!(!details(Log::Audit, &no_chats).resources.unwrap().contains("public.chats"));
         // Coder G2 dropped tasks: no task branch, and a task row is not reported deleted.
         let g2 = details(Log::Audit, &Profile::generation_for_tests("public", 2)).resources.unwrap();

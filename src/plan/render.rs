@@ -17,7 +17,8 @@ pub fn render(frag: &Fragment, qschema: &str, quote: &dyn Fn(&str) -> String) ->
             Param::Text(s) => quote(s),
             // One array literal, each element double-quoted with `"` and `\` escaped (array input syntax).
             Param::TextArray(v) => {
-                let items: Vec<String> = v.iter().map(|t| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+                let items: Vec<String> =
+                    v.iter().map(|t| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))).collect();
                 format!("{}::text[]", quote(&format!("{{{}}}", items.join(","))))
             }
             Param::Int(n) => n.to_string(),

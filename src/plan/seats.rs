@@ -30,7 +30,9 @@ impl Source {
         match asked {
             None if state && !latest_build_only => Ok(Source::State),
             None => Ok(Source::Usage { latest_build_only }),
-            Some("state") if !state => Err("source 'state' needs Coder's ai_seat_state table, which this database lacks".into()),
+            Some("state") if !state => {
+                Err("source 'state' needs Coder's ai_seat_state table, which this database lacks".into())
+            }
             Some("state") if latest_build_only => Err("latest_build_only applies to source => 'usage' only".into()),
             Some("state") => Ok(Source::State),
             Some("usage") => Ok(Source::Usage { latest_build_only }),
@@ -140,7 +142,9 @@ pub fn count_seats(p: &Profile, source: Source) -> String {
                  WHERE u.status::text = 'active' AND NOT u.deleted{system}"
             )
         }
-        Source::Usage { .. } => format!("SELECT count(*) FROM {s}.users u WHERE u.deleted = false AND {}", seat(p, "u.id", source)),
+        Source::Usage { .. } => {
+            format!("SELECT count(*) FROM {s}.users u WHERE u.deleted = false AND {}", seat(p, "u.id", source))
+        }
     }
 }
 
@@ -181,7 +185,8 @@ mod tests {
             count_seats(&g(2), Source::State),
             "SELECT count(*) FROM public.ai_seat_state ais JOIN public.users u ON ais.user_id = u.id WHERE u.status::text = 'active' AND NOT u.deleted AND NOT u.is_system"
         );
-        assert!(count_seats(&g(1), Source::Usage { latest_build_only: false }).starts_with("SELECT count(*) FROM public.users u"));
+        assert!(count_seats(&g(1), Source::Usage { latest_build_only: false })
+            .starts_with("SELECT count(*) FROM public.users u"));
         assert!(user_seats(&g(1), Source::State, true).contains("unnest($1::uuid[])"));
         assert!(!user_seats(&g(1), Source::State, false).contains("$1"), "$1 is bound but unused");
     }

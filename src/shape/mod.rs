@@ -5,7 +5,17 @@
 
 // Stored rows reach this code: nothing in it may panic on any value (see the README's guarantees). Where an
 // index, slice or unwrap is provably in range, the line says why in a comment and allows it.
-#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::string_slice, clippy::panic, clippy::unreachable))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::string_slice,
+        clippy::panic,
+        clippy::unreachable
+    )
+)]
 
 use crate::dsl::apps;
 use crate::dsl::gotime::Instant;
@@ -85,7 +95,9 @@ pub fn diff(d: &Value) -> Value {
 fn go_uuid_parses(s: &str) -> bool {
     let b = s.as_bytes();
     match b.split_at_checked(9) {
-        Some((prefix, rest)) if b.len() == 45 && prefix.eq_ignore_ascii_case(b"urn:uuid:") => Uuid::try_parse_ascii(rest).is_ok(),
+        Some((prefix, rest)) if b.len() == 45 && prefix.eq_ignore_ascii_case(b"urn:uuid:") => {
+            Uuid::try_parse_ascii(rest).is_ok()
+        }
         _ => Uuid::try_parse_ascii(b).is_ok(),
     }
 }
@@ -129,7 +141,8 @@ pub fn link_fields<const N: usize>(a: &Value, keys: [&str; N]) -> [String; N] {
         if k == "workspace_id" && v.as_str().is_some_and(|s| !go_uuid_parses(s)) {
             break;
         }
-        if let (Some(slot), Some(s)) = (keys.iter().position(|&key| key == k).and_then(|i| out.get_mut(i)), v.as_str()) {
+        if let (Some(slot), Some(s)) = (keys.iter().position(|&key| key == k).and_then(|i| out.get_mut(i)), v.as_str())
+        {
             *slot = s.to_string();
         }
     }
@@ -159,13 +172,40 @@ fn friendly_action(action: &str) -> &'static str {
 /// Coder's `ResourceType.FriendlyString()`.
 fn friendly_resource(rt: &str) -> String {
     match rt {
-        "template" | "user" | "workspace" | "group" | "license" | "organization" | "task" | "chat"
-        | "health_settings" | "notifications_settings" | "prebuilds_settings" => rt.to_string(),
-        "template_version" | "git_ssh_key" | "workspace_proxy" | "oauth2_provider_settings" | "custom_role"
-        | "organization_member" | "notification_template" | "workspace_agent" | "workspace_app" | "ai_seat"
-        | "ai_provider" | "ai_provider_key" | "ai_gateway_key" | "group_ai_budget" | "user_ai_budget_override"
-        | "chat_project" | "mcp_server_config" | "chat_model_config" | "user_secret" | "user_skill"
-        | "chat_instruction_settings" | "chat_operational_settings" | "experiment_rule" => rt.replace('_', " "),
+        "template"
+        | "user"
+        | "workspace"
+        | "group"
+        | "license"
+        | "organization"
+        | "task"
+        | "chat"
+        | "health_settings"
+        | "notifications_settings"
+        | "prebuilds_settings" => rt.to_string(),
+        "template_version"
+        | "git_ssh_key"
+        | "workspace_proxy"
+        | "oauth2_provider_settings"
+        | "custom_role"
+        | "organization_member"
+        | "notification_template"
+        | "workspace_agent"
+        | "workspace_app"
+        | "ai_seat"
+        | "ai_provider"
+        | "ai_provider_key"
+        | "ai_gateway_key"
+        | "group_ai_budget"
+        | "user_ai_budget_override"
+        | "chat_project"
+        | "mcp_server_config"
+        | "chat_model_config"
+        | "user_secret"
+        | "user_skill"
+        | "chat_instruction_settings"
+        | "chat_operational_settings"
+        | "experiment_rule" => rt.replace('_', " "),
         "workspace_build" => "workspace".into(),
         "api_key" => "token".into(),
         "convert_login" => "login type conversion".into(),
@@ -191,7 +231,8 @@ fn chat_description(rt: &str, action: &str, status: i32, d: &Value) -> Option<&'
             };
         }
     }
-    (!fields.is_empty() && fields.keys().all(|k| k == "user_acl" || k == "group_acl")).then_some("updated sharing for chat {target}")
+    (!fields.is_empty() && fields.keys().all(|k| k == "user_acl" || k == "group_acl"))
+        .then_some("updated sharing for chat {target}")
 }
 
 /// Coder's `auditLogDescription`, with its `{user}` and `{target}` placeholders.
@@ -411,7 +452,10 @@ pub fn connection_log(mut r: ConnectionRow, conn: Connections, joined: &Joined) 
     let mut m = Map::new();
     m.insert("id".into(), json!(r.id));
     let id = r.id;
-    m.insert("connect_time".into(), json!(json_time(r.connect_time, || format!("the connect_time of connection log {id}"))?));
+    m.insert(
+        "connect_time".into(),
+        json!(json_time(r.connect_time, || format!("the connect_time of connection log {id}"))?),
+    );
     m.insert("organization".into(), joined.organization(r.organization_id));
     m.insert("workspace_owner_id".into(), json!(r.workspace_owner_id));
     let owner = joined.users.get(&r.workspace_owner_id).and_then(|u| u.username.clone());
@@ -425,7 +469,10 @@ pub fn connection_log(mut r: ConnectionRow, conn: Connections, joined: &Joined) 
     let methods = conn == Connections::Methods;
     if methods {
         m.insert("connection_method".into(), json!(r.kind));
-        let app = r.slug_or_port.as_deref().filter(|a| !a.is_empty() && matches!(r.kind.as_str(), "ssh" | "reconnecting_pty"));
+        let app = r
+            .slug_or_port
+            .as_deref()
+            .filter(|a| !a.is_empty() && matches!(r.kind.as_str(), "ssh" | "reconnecting_pty"));
         if let Some(app) = app {
             m.insert("app_name".into(), json!(app));
             m.insert("app_display_name".into(), json!(apps::display_name(app)));
@@ -463,7 +510,10 @@ fn ssh_info(m: &mut Map<String, Value>, r: ConnectionRow) -> Result<(), Unrender
     let mut s = Map::new();
     s.insert("connection_id".into(), json!(r.connection_id.unwrap_or_default()));
     if let Some(t) = r.disconnect_time {
-        s.insert("disconnect_time".into(), json!(json_time(t, || format!("the disconnect_time of connection log {}", r.id))?));
+        s.insert(
+            "disconnect_time".into(),
+            json!(json_time(t, || format!("the disconnect_time of connection log {}", r.id))?),
+        );
     }
     if let Some(reason) = r.disconnect_reason.filter(|x| !x.is_empty()) {
         s.insert("disconnect_reason".into(), json!(reason));
@@ -491,13 +541,25 @@ mod tests {
 
     #[test]
     fn times_beyond_gos_json_are_unrenderable_and_named() {
-        let micros = |rfc: &str| crate::dsl::gotime::parse(crate::dsl::gotime::RFC3339_NANO, rfc).unwrap().pg_micros_floor();
-        assert_eq!(json_time(micros("9999-12-31T23:59:59.999999Z"), String::new), Ok("9999-12-31T23:59:59.999999Z".into()));
+        let micros =
+            |rfc: &str| crate::dsl::gotime::parse(crate::dsl::gotime::RFC3339_NANO, rfc).unwrap().pg_micros_floor();
+        assert_eq!(
+            json_time(micros("9999-12-31T23:59:59.999999Z"), String::new),
+            Ok("9999-12-31T23:59:59.999999Z".into())
+        );
         assert_eq!(json_time(micros("0000-01-01T00:00:00Z"), String::new), Ok("0000-01-01T00:00:00Z".into()));
-        assert_eq!(json_time(micros("9999-12-31T23:59:59.999999Z") + 1, || "t".into()).unwrap_err().value, "year 10000");
+        assert_eq!(
+            json_time(micros("9999-12-31T23:59:59.999999Z") + 1, || "t".into()).unwrap_err().value,
+            "year 10000"
+        );
         assert_eq!(json_time(micros("0000-01-01T00:00:00Z") - 1, || "t".into()).unwrap_err().value, "year -1");
         // PostgreSQL's ±infinity and range ends (4714-11-24 BC, i.e. year -4713, and 294276 AD).
-        for (m, v) in [(i64::MAX, "infinity"), (i64::MIN, "-infinity"), (-211_813_488_000_000_000, "year -4713"), (9_223_371_331_200_000_000 - 1, "year 294276")] {
+        for (m, v) in [
+            (i64::MAX, "infinity"),
+            (i64::MIN, "-infinity"),
+            (-211_813_488_000_000_000, "year -4713"),
+            (9_223_371_331_200_000_000 - 1, "year 294276"),
+        ] {
             assert_eq!(json_time(m, || "x".into()), Err(Unrenderable { what: "x".into(), value: v.into() }));
         }
         let id = Uuid::from_u128(7);
@@ -509,10 +571,18 @@ mod tests {
     #[test]
     fn uuids_parse_as_go_does_and_any_string_is_safe() {
         let id = "6b8f2c3a-1111-4222-8333-444455556666";
-        for ok in [id.to_string(), id.replace('-', ""), format!("{{{id}}}"), format!("urn:uuid:{id}"), format!("URN:UUID:{}", id.to_uppercase())] {
+        for ok in [
+            id.to_string(),
+            id.replace('-', ""),
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            format!("URN:UUID:{}", id.to_uppercase()),
+        ] {
             assert!(go_uuid_parses(&ok), "{ok}");
         }
-        for bad in [&id[1..], "", "urn:uuid:", "{6b8f2c3a-1111-4222-8333-444455556666", "6b8f2c3a-1111-4222-8333-44445555666g"] {
+        for bad in
+            [&id[1..], "", "urn:uuid:", "{6b8f2c3a-1111-4222-8333-444455556666", "6b8f2c3a-1111-4222-8333-44445555666g"]
+        {
             assert!(!go_uuid_parses(bad), "{bad}");
         }
         // The stored row that failed every page: 45 bytes with a two-byte character at byte 9.
@@ -545,7 +615,8 @@ mod tests {
         // A workspace_id that is not a uuid stops the decode: later keys (jsonb order) stay empty.
         let bad = json!({"build_number": "7", "workspace_id": "nope", "workspace_name": "ws"});
         assert_eq!(f(bad), ["", "7", ""]);
-        let good = json!({"build_number": "7", "workspace_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "workspace_name": "ws"});
+        let good =
+            json!({"build_number": "7", "workspace_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "workspace_name": "ws"});
         assert_eq!(f(good), ["ws", "7", ""]);
     }
 
@@ -553,8 +624,11 @@ mod tests {
     fn diff_is_reshaped_as_go_does() {
         let d = json!({"name": {"old": null, "new": "dev", "secret": false}, "token": {"secret": true},
                        "ttl": {"new": 3600, "extra": 1}, "odd": "x", "s": {"secret": "yes"}});
-        assert_eq!(diff(&d), json!({"name": {"new": "dev", "secret": false}, "token": {"secret": true},
-                                    "ttl": {"new": 3600, "secret": false}, "odd": {"secret": false}, "s": {"secret": false}}));
+        assert_eq!(
+            diff(&d),
+            json!({"name": {"new": "dev", "secret": false}, "token": {"secret": true},
+                                    "ttl": {"new": 3600, "secret": false}, "odd": {"secret": false}, "s": {"secret": false}})
+        );
         assert_eq!(diff(&Value::Null), Value::Null);
         assert_eq!(diff(&json!([1, 2])), json!({}));
     }
@@ -564,10 +638,20 @@ mod tests {
         let ok = json!({"workspace_name": "dev", "build_number": "1", "workspace_id": "0d000000-0000-4000-8000-000000000001", "extra": 5});
         assert_eq!(additional_fields(ok.clone()), ok);
         assert_eq!(additional_fields(Value::Null), Value::Null);
-        for bad in [json!({"build_number": 5}), json!([1]), json!("x"), json!({"Workspace_Name": true}), json!({"workspace_id": "nope"})] {
+        for bad in [
+            json!({"build_number": 5}),
+            json!([1]),
+            json!("x"),
+            json!({"Workspace_Name": true}),
+            json!({"workspace_id": "nope"}),
+        ] {
             assert_eq!(additional_fields(bad.clone())["workspace_name"], "unknown", "{bad}");
         }
-        for id in ["{0d000000-0000-4000-8000-000000000001}", "urn:uuid:0d000000-0000-4000-8000-000000000001", "0d000000000040008000000000000001"] {
+        for id in [
+            "{0d000000-0000-4000-8000-000000000001}",
+            "urn:uuid:0d000000-0000-4000-8000-000000000001",
+            "0d000000000040008000000000000001",
+        ] {
             assert_eq!(additional_fields(json!({"workspace_id": id}))["workspace_id"], id);
         }
     }
@@ -576,19 +660,31 @@ mod tests {
     fn descriptions_follow_coder() {
         let none = json!({});
         assert_eq!(description("workspace", "create", 201, &none), "{user} created workspace {target}");
-        assert_eq!(description("workspace", "create", 400, &none), "{user} unsuccessfully attempted to create workspace {target}");
-        assert_eq!(description("template", "write", 303, &none), "{user} was redirected attempting to write template {target}");
+        assert_eq!(
+            description("workspace", "create", 400, &none),
+            "{user} unsuccessfully attempted to create workspace {target}"
+        );
+        assert_eq!(
+            description("template", "write", 303, &none),
+            "{user} was redirected attempting to write template {target}"
+        );
         assert_eq!(description("api_key", "login", 200, &none), "{user} logged in");
         assert_eq!(description("api_key", "login", 401, &none), "{user} unsuccessfully attempted to login");
         assert_eq!(description("git_ssh_key", "delete", 200, &none), "{user} deleted the git ssh key");
         assert_eq!(description("user", "request_password_reset", 200, &none), "password reset requested for {target}");
-        assert_eq!(description("convert_login", "create", 200, &none), "{user} created login type conversion to {target}");
+        assert_eq!(
+            description("convert_login", "create", 200, &none),
+            "{user} created login type conversion to {target}"
+        );
         assert_eq!(description("workspace_build", "start", 200, &none), "{user} started workspace {target}");
         assert_eq!(description("health_settings", "write", 200, &none), "{user} updated health_settings {target}");
         assert_eq!(description("idp_sync_settings_role", "write", 200, &none), "{user} updated settings {target}");
         let archive = json!({"archived": {"old": false, "new": true}});
         assert_eq!(description("chat", "write", 200, &archive), "{user} archived chat {target}");
-        assert_eq!(description("chat", "write", 200, &json!({"user_acl": {"new": {}}})), "{user} updated sharing for chat {target}");
+        assert_eq!(
+            description("chat", "write", 200, &json!({"user_acl": {"new": {}}})),
+            "{user} updated sharing for chat {target}"
+        );
         assert_eq!(description("chat", "write", 200, &json!({"title": {}})), "{user} updated chat {target}");
     }
 
@@ -596,7 +692,10 @@ mod tests {
     fn joined_rows_share_one_user_and_fill_what_is_missing() {
         let (alice, gone, org) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
         let mut j = Joined::default();
-        j.users.insert(alice, UserRow { username: Some("alice".into()), roles: vec!["owner".into()], ..Default::default() });
+        j.users.insert(
+            alice,
+            UserRow { username: Some("alice".into()), roles: vec!["owner".into()], ..Default::default() },
+        );
         j.organizations.insert(org, Organization { name: Some("acme".into()), ..Default::default() });
         let row = |user_id, organization_id| AuditRow {
             id: Uuid::from_u128(9),
@@ -679,7 +778,10 @@ mod tests {
         let j = Joined::default();
         let g3 = |kind: &str, app: Option<&str>| connection_log(row(kind, app), Connections::Methods, &j).unwrap();
         let c = g3("ssh", Some("cursor"));
-        assert_eq!((&c["connection_method"], &c["type"], &c["app_name"], &c["app_display_name"]), (&json!("ssh"), &json!("vscode"), &json!("cursor"), &json!("Cursor")));
+        assert_eq!(
+            (&c["connection_method"], &c["type"], &c["app_name"], &c["app_display_name"]),
+            (&json!("ssh"), &json!("vscode"), &json!("cursor"), &json!("Cursor"))
+        );
         assert_eq!(c["ssh_info"]["disconnect_time"], "2000-01-01T00:00:00Z");
         assert!(c.get("web_info").is_none());
         let c = g3("ssh", Some("pycharm"));
@@ -694,7 +796,10 @@ mod tests {
         assert_eq!((&c["type"], &c["web_info"]["slug_or_port"]), (&json!("port_forwarding"), &json!("8080")));
         assert!(c.get("app_name").is_none() && c.get("ssh_info").is_none());
         let c = g3("tunnel", None);
-        assert_eq!((&c["type"], &c["web_info"]["slug_or_port"], &c["web_info"]["user"]), (&json!("tunnel"), &json!(""), &Value::Null));
+        assert_eq!(
+            (&c["type"], &c["web_info"]["slug_or_port"], &c["web_info"]["user"]),
+            (&json!("tunnel"), &json!(""), &Value::Null)
+        );
         // A method audit_ext has never seen: the label, and neither info.
         let c = g3("carrier_pigeon", Some("x"));
         assert_eq!((&c["connection_method"], &c["type"]), (&json!("carrier_pigeon"), &json!("carrier_pigeon")));
@@ -714,8 +819,15 @@ mod tests {
         assert_eq!(u["created_at"], "0001-01-01T00:00:00Z");
         assert_eq!(u["roles"], json!([]));
         assert!(u.get("name").is_none() && u.get("avatar_url").is_none());
-        let u = user(id, &UserRow { roles: vec!["owner".into(), "custom".into()], name: Some("A".into()), ..Default::default() }).unwrap();
-        assert_eq!(u["roles"], json!([{"name": "owner", "display_name": "Owner"}, {"name": "custom", "display_name": ""}]));
+        let u = user(
+            id,
+            &UserRow { roles: vec!["owner".into(), "custom".into()], name: Some("A".into()), ..Default::default() },
+        )
+        .unwrap();
+        assert_eq!(
+            u["roles"],
+            json!([{"name": "owner", "display_name": "Owner"}, {"name": "custom", "display_name": ""}])
+        );
         assert_eq!(u["name"], "A");
     }
 }

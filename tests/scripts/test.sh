@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test tier and prints one summary line per tier, then "N passed, N failed".
 #   1. unit:       plain `cargo test` of the pure stages (parser, SQL builder, shaping), no PostgreSQL; and
-#                  `cargo clippy -- -D warnings`
+#                  `cargo clippy -- -D warnings` and `cargo fmt --check`
 #   2. pg_test:    `#[pg_test]` in-database tests via `cargo pgrx test pg15` (as the postgres user)
 #   3. pg_regress: golden SQL files under tests/pg_regress against a throwaway cluster loaded with the
 #                  Coder-shaped fixture
@@ -38,6 +38,9 @@ echo "== tier 1: unit tests (no PostgreSQL), and clippy (src/shape and src/exec 
 cargo test --lib -- --skip api:: 2>&1 | tee "$OUT/unit.log"; rc=${PIPESTATUS[0]}
 if ! cargo clippy --quiet -- -D warnings 2>&1 | tee "$OUT/clippy.log"; then
   echo "test: cargo clippy -- -D warnings failed"; rc=1
+fi
+if ! cargo fmt --check >"$OUT/fmt.log" 2>&1; then
+  echo "test: cargo fmt --check failed ($(grep -c '^Diff in' "$OUT/fmt.log") hunks; run cargo fmt)"; rc=1
 fi
 read -r p f < <(cargo_counts "$OUT/unit.log"); record unit "$rc" "$p" "$f"
 
