@@ -1,7 +1,7 @@
 # audit_ext: the two commands are `make demo` and `make test`. Both install what a fresh machine lacks.
 ROWS ?= 100000
 
-.PHONY: setup demo demo-stop test unit client standby fuzz package bench bench-parser load
+.PHONY: setup demo demo-stop test unit regress client standby fuzz package bench bench-parser load
 RUNS ?= 5
 
 setup:      ## install PostgreSQL 15 dev files, clang, cargo-pgrx (pinned) and run pgrx init
@@ -17,7 +17,10 @@ test:       ## every test tier: unit, #[pg_test], pg_regress
 	bash tests/scripts/test.sh
 
 unit:       ## the fast tier only (no PostgreSQL)
-	cargo test --lib -- --skip api::
+	cargo test --lib -- --skip ::pg_
+
+regress:    ## the pg_regress tier alone, or T="name …" only; ACCEPT=1 makes the results the new goldens
+	bash tests/scripts/regress.sh $(T)
 
 client:     ## the psycopg 3 client tier alone (a thin API layer over the extended protocol)
 	bash tests/scripts/client.sh

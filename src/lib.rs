@@ -10,13 +10,15 @@ pub mod shape;
 mod api;
 mod exec;
 mod guc;
+mod oracle;
+mod rbac;
 
 pgrx::pg_module_magic!(name, version);
 
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::register();
-    exec::catalog::register_invalidation();
+    oracle::catalog::register_invalidation();
 }
 
 /// Required by `cargo pgrx test`.

@@ -1,8 +1,8 @@
 //! `index_advice()`: the indexes audit_ext recommends that this database lacks.
 
-use crate::exec::catalog::LiveCatalog;
 use crate::exec::spi;
 use crate::guc;
+use crate::oracle::catalog::LiveCatalog;
 use crate::plan::advice::{applicable, drop_blocking, statement, BLOCKING, HAS_EQUIVALENT};
 use pgrx::prelude::*;
 

@@ -1,8 +1,8 @@
 //! `parse_*_query`, `*_query_errors` and `filter_keys`: the filter language as SQL functions.
 
 use crate::dsl::{self, errors, Log, ParseError};
-use crate::exec::catalog::LiveCatalog;
 use crate::guc;
+use crate::oracle::catalog::LiveCatalog;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::JsonB;

@@ -3,8 +3,8 @@
 
 use crate::api::query::{invalid_argument, Caller};
 use crate::dsl::Log;
-use crate::exec::catalog::LiveCatalog;
 use crate::exec::from_uuid;
+use crate::oracle::catalog::LiveCatalog;
 use crate::plan::{render::render, Access};
 use pgrx::prelude::*;
 

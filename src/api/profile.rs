@@ -1,6 +1,6 @@
 //! `coder_schema_profile()`: what audit_ext sees of Coder's schema, and so which generation it serves.
 
-use crate::exec::catalog::LiveCatalog;
+use crate::oracle::catalog::LiveCatalog;
 use crate::plan::profile::{Connections, Table};
 use crate::plan::seats::Source;
 use pgrx::prelude::*;

@@ -2,8 +2,8 @@
 //! one bounded batch per call, for the table's owner (or a superuser). The only functions that write.
 
 use crate::api::query::invalid_argument;
-use crate::exec::catalog::LiveCatalog;
 use crate::exec::spi;
+use crate::oracle::catalog::LiveCatalog;
 use crate::plan::purge::Purge;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;

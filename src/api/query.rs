@@ -4,11 +4,11 @@
 
 use crate::api::dsl::{parse_or_raise, raise};
 use crate::dsl::{Log, ParseError};
-use crate::exec::catalog::LiveCatalog;
 use crate::exec::jsonb::Jsonb;
-use crate::exec::resolve::{self, LiveResolver};
 use crate::exec::{spi, to_uuid};
 use crate::guc;
+use crate::oracle::catalog::LiveCatalog;
+use crate::oracle::resolve::LiveResolver;
 use crate::plan::{self, query, query::Page, Access, Fragment};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -28,13 +28,9 @@ impl Caller {
         Caller { actor: actor.map(to_uuid), scopes: scopes.map(|v| v.into_iter().flatten().collect()) }
     }
 
-    /// What the caller may read of `log`.
+    /// What the caller may read of `log` (`rbac::access`).
     pub fn access(&self, log: Log, catalog: &LiveCatalog) -> Access {
-        let roles = match self.actor {
-            None => Access::All,
-            Some(a) => resolve::readable(a, log.rbac_object(), &catalog.profile),
-        };
-        roles.within_scopes(self.scopes.as_deref(), log)
+        crate::rbac::access(self.actor, self.scopes.as_deref(), log, &catalog.profile)
     }
 
     /// Parses and compiles `q` (NULL = no filter) for `log`, raising 22023 with Coder's validations.
@@ -400,7 +396,7 @@ mod tests {
         assert_eq!(check("audit", "\"time\"", total - 7, 100), 7);
         // The deep path was taken (the SQL it runs is pinned by plan::query's unit tests); without a time
         // index, or with only a partial one, the plain walk runs.
-        let catalog = crate::exec::catalog::LiveCatalog::new;
+        let catalog = crate::oracle::catalog::LiveCatalog::new;
         let by_time = || catalog().walks_by_time(crate::dsl::Log::Audit);
         assert!(by_time());
         Spi::run("DROP INDEX idx_audit_logs_time_desc; CREATE INDEX partial_time ON audit_logs (\"time\" DESC) WHERE status_code < 500").unwrap();

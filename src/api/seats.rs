@@ -4,8 +4,8 @@
 //! of Coder's first AI-seat PR instead (see `plan::seats`).
 
 use crate::api::query::{invalid_argument, offset as checked_offset, page_size};
-use crate::exec::catalog::LiveCatalog;
 use crate::exec::spi;
+use crate::oracle::catalog::LiveCatalog;
 use crate::plan::profile::Profile;
 use crate::plan::seats::{self, Source};
 use pgrx::prelude::*;

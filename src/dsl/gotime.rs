@@ -389,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn pg_micros_round_toward_the_bound() {
+    fn micros_round_toward_the_bound() {
         let t = parse(RFC3339_NANO, "2000-01-01T00:00:00.0000015Z").unwrap();
         assert_eq!(t.pg_micros_floor(), 1);
         assert_eq!(t.pg_micros_ceil(), 2);

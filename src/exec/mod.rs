@@ -1,4 +1,5 @@
-//! The database side: catalog look-ups and read-only statements.
+//! Execution: read-only statements with native-typed parameters (`spi`), a page statement and its details
+//! into rows (`page`), and jsonb both ways (`jsonb`).
 
 // Stored rows reach this code: nothing in it may panic on any value (see the README's guarantees). Where an
 // index, slice or unwrap is provably in range, the line says why in a comment and allows it.
@@ -14,10 +15,8 @@
     )
 )]
 
-pub mod catalog;
 pub mod jsonb;
 pub mod page;
-pub mod resolve;
 pub mod spi;
 
 /// pgrx's uuid → the `uuid` crate's, and back.

@@ -14,7 +14,7 @@
 //!   per backend and kept (`SPI_keepplan`), with a generic plan; PostgreSQL's plan cache re-plans it after
 //!   DDL on the tables it reads. This takes their planning (several ms for the look-ups) off every call.
 
-use super::catalog::LiveCatalog;
+use crate::oracle::catalog::LiveCatalog;
 use crate::plan::Param;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;

@@ -15,6 +15,7 @@ pub mod render;
 pub mod seats;
 
 use crate::dsl::{Filter, Kind, Log, Pred, Validation, Value};
+pub use crate::rbac::Access;
 use profile::{Connections, Profile, Table};
 use uuid::Uuid;
 
@@ -86,40 +87,6 @@ pub trait Resolver {
     fn user_by_username(&self, username: &str) -> Option<Uuid>;
     /// The ids of users with this email (case-insensitive); deleted users too when `include_deleted`.
     fn users_by_email(&self, email: &str, include_deleted: bool) -> Vec<Uuid>;
-}
-
-/// What RBAC allows: every row, or only rows of these organizations (possibly none).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Access {
-    All,
-    Organizations(Vec<Uuid>),
-}
-
-impl Access {
-    /// Narrows access by an API key's scopes (Coder's effective scope = roles ∩ scopes): keys whose
-    /// scopes grant no read of `log` read nothing. `None` = not a scoped token.
-    pub fn within_scopes(self, scopes: Option<&[String]>, log: Log) -> Access {
-        match scopes {
-            Some(s) if !scopes_grant_read(s, log) => Access::Organizations(Vec::new()),
-            _ => self,
-        }
-    }
-}
-
-/// Whether any of an API key's scopes grants read of `log`'s RBAC object. Coder expands every scope to
-/// site-level permissions: `coder:all` (and its legacy alias `all`) and `no_user_data` grant everything
-/// but user data; a low-level `resource:action` grants that pair, `resource:*` every action on it, and
-/// `*:*` everything. The composite `coder:workspaces.*` / `coder:templates.*` / `coder:apikeys.*` scopes
-/// and `application_connect` grant no log read. Unknown names grant nothing.
-pub fn scopes_grant_read(scopes: &[String], log: Log) -> bool {
-    let object = log.rbac_object();
-    scopes.iter().any(|s| match s.as_str() {
-        "coder:all" | "all" | "no_user_data" | "*:*" => true,
-        s => match s.split_once(':') {
-            Some((res, act)) => res == object && (act == "read" || act == "*"),
-            None => false,
-        },
-    })
 }
 
 /// The log's time column (unquoted): pages are newest first.
@@ -521,38 +488,6 @@ pub(crate) mod tests {
         assert_eq!(compile(&filter, &many, None, &g1("public"), &FixedResolver).unwrap().orgs, None);
         let f = compile(&filter, &Access::Organizations(vec![]), None, &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND false");
-    }
-
-    #[test]
-    fn scopes_narrow_access() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        for yes in [
-            &["coder:all"][..],
-            &["all"],
-            &["audit_log:read"],
-            &["audit_log:*"],
-            &["workspace:read", "audit_log:read"],
-            &["*:*"],
-        ] {
-            assert!(scopes_grant_read(&s(yes), Log::Audit), "{yes:?}");
-        }
-        for no in [
-            &[][..],
-            &["workspace:read"],
-            &["connection_log:read"],
-            &["audit_log:create"],
-            &["coder:workspaces.access"],
-            &["application_connect"],
-            &["audit_log"],
-            &["AUDIT_LOG:READ"],
-        ] {
-            assert!(!scopes_grant_read(&s(no), Log::Audit), "{no:?}");
-        }
-        assert!(scopes_grant_read(&s(&["connection_log:*"]), Log::Connection));
-        assert!(!scopes_grant_read(&s(&["audit_log:read"]), Log::Connection));
-        assert_eq!(Access::All.within_scopes(Some(&s(&["workspace:read"])), Log::Audit), Access::Organizations(vec![]));
-        assert_eq!(Access::All.within_scopes(Some(&s(&["audit_log:read"])), Log::Audit), Access::All);
-        assert_eq!(Access::All.within_scopes(None, Log::Audit), Access::All);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The schema profile: which of Coder's tables, columns and enum types the database has, as the catalog showed
-//! them at the start of a call (`exec::catalog::LiveCatalog::profile`). Every statement audit_ext builds is
+//! them at the start of a call (`oracle::catalog::LiveCatalog::profile`). Every statement audit_ext builds is
 //! written from a profile, so no statement names a table or column the catalog has not shown to exist, and a
 //! backend that answered before one of Coder's migrations answers from the new schema after it.
 //!

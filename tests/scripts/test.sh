@@ -2,9 +2,10 @@
 # Runs every test tier and prints one summary line per tier, then "N passed, N failed".
 #   1. unit:       plain `cargo test` of the pure stages (parser, SQL builder, shaping), no PostgreSQL; and
 #                  `cargo clippy -- -D warnings` and `cargo fmt --check`
-#   2. pg_test:    `#[pg_test]` in-database tests via `cargo pgrx test pg15` (as the postgres user)
+#   2. pg_test:    `#[pg_test]` in-database tests, beside the code they test, via `cargo pgrx test pg15` (as the
+#                  postgres user); pgrx names them `pg_…`, which is how tier 1 skips them and tier 2 selects them
 #   3. pg_regress: golden SQL files under tests/pg_regress against a throwaway cluster loaded with the
-#                  Coder-shaped fixture
+#                  Coder-shaped fixture (tests/scripts/regress.sh; one file: make regress T=name)
 #   4. client:     a thin API layer in Python over psycopg 3 (extended protocol, prepared statements), checked
 #                  against plain SQL and Coder's JSON Schemas (tests/client/)
 #   5. standby:    a primary and a streaming replica; every read function answers the same on both
@@ -34,8 +35,14 @@ cargo_counts() { # log → "passed failed" summed over every "test result:" line
        END { print p + 0, f + 0 }' "$1"
 }
 
+# "N passed, M failed" on a script's last such line → "N M" (0 0 when the script died before printing it).
+script_counts() {
+  local c; c=$(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed$/\1 \2/p' "$1" | tail -n 1)
+  echo "${c:-0 0}"
+}
+
 echo "== tier 1: unit tests (no PostgreSQL), and clippy (src/shape and src/exec deny every panic reachable from data)"
-cargo test --lib -- --skip api:: 2>&1 | tee "$OUT/unit.log"; rc=${PIPESTATUS[0]}
+cargo test --lib -- --skip ::pg_ 2>&1 | tee "$OUT/unit.log"; rc=${PIPESTATUS[0]}
 if ! cargo clippy --quiet -- -D warnings 2>&1 | tee "$OUT/clippy.log"; then
   echo "test: cargo clippy -- -D warnings failed"; rc=1
 fi
@@ -46,35 +53,14 @@ read -r p f < <(cargo_counts "$OUT/unit.log"); record unit "$rc" "$p" "$f"
 
 echo "== tier 2: #[pg_test] in-database tests"
 install -d -o postgres -g postgres /tmp/audit_ext
-cargo pgrx test pg15 api:: --runas postgres --pgdata /tmp/audit_ext/pgrx 2>&1 | tee "$OUT/pg_test.log"; rc=${PIPESTATUS[0]}
+cargo pgrx test pg15 ::pg_ --runas postgres --pgdata /tmp/audit_ext/pgrx 2>&1 | tee "$OUT/pg_test.log"; rc=${PIPESTATUS[0]}
 read -r p f < <(cargo_counts "$OUT/pg_test.log"); record pg_test "$rc" "$p" "$f"
 
 echo "== tier 3: pg_regress golden files"
-rc=0; p=0; f=0
-if bash tests/scripts/fixture_db.sh regress audit_ext_regress 10000 > "$OUT/regress-setup.log" 2>&1; then
-  port=$(bash tests/scripts/cluster.sh port regress)
-  tests=$(cd tests/pg_regress/sql && ls -- *.sql | sed 's/\.sql$//' | sort)
-  rm -rf /tmp/audit_ext/regress-out; mkdir -p /tmp/audit_ext/regress-out
-  /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
-    --use-existing --host=127.0.0.1 --port="$port" --user=postgres --dbname=audit_ext_regress \
-    --bindir=/usr/lib/postgresql/15/bin --inputdir="$ROOT/tests/pg_regress" \
-    --outputdir=/tmp/audit_ext/regress-out $tests 2>&1 | tee "$OUT/regress.log"; rc=${PIPESTATUS[0]}
-  n=$(echo "$tests" | wc -w)
-  if [ "$rc" -eq 0 ]; then p=$n; else
-    f=$(sed -n 's/.* \([0-9]\+\) of [0-9]\+ tests failed.*/\1/p' "$OUT/regress.log" | head -n1); f=${f:-$n}; p=$((n - f))
-    [ -f /tmp/audit_ext/regress-out/regression.diffs ] && { echo "--- regression.diffs:"; cat /tmp/audit_ext/regress-out/regression.diffs; }
-  fi
-else
-  rc=1; echo "test: could not start the regress cluster:"; cat "$OUT/regress-setup.log"
-fi
-bash tests/scripts/cluster.sh stop regress
+bash tests/scripts/regress.sh 2>&1 | tee "$OUT/regress.log"; rc=${PIPESTATUS[0]}
+read -r p f < <(script_counts "$OUT/regress.log")
 record pg_regress "$rc" "$p" "$f"
 
-# "N passed, M failed" on a script's last such line → "N M" (0 0 when the script died before printing it).
-script_counts() {
-  local c; c=$(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed$/\1 \2/p' "$1" | tail -n 1)
-  echo "${c:-0 0}"
-}
 
 echo "== tier 4: client (psycopg 3 over the extended protocol)"
 bash tests/scripts/client.sh 2>&1 | tee "$OUT/client.log"; rc=${PIPESTATUS[0]}

@@ -111,7 +111,7 @@ impl LiveCatalog {
                      WHERE k.n <= cardinality($2) AND k.n <= i.indnkeyatts) = $2)";
         let table = format!("{}.{}", quote_identifier(&self.schema), crate::plan::table(log));
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        super::spi::one_kept::<bool>(SQL, &[table.into(), columns.into()]).unwrap_or(false)
+        crate::exec::spi::one_kept::<bool>(SQL, &[table.into(), columns.into()]).unwrap_or(false)
     }
 
     /// The enum type's oid and the oid of its value `label` (an enum datum), if both exist.
@@ -151,7 +151,7 @@ impl Catalog for LiveCatalog {
             "SELECT id FROM {}.organizations WHERE lower(name) = lower($1) AND NOT deleted LIMIT 1",
             quote_identifier(&self.schema)
         );
-        super::spi::one_kept::<pgrx::Uuid>(&sql, &[name.into()]).map(super::to_uuid)
+        crate::exec::spi::one_kept::<pgrx::Uuid>(&sql, &[name.into()]).map(crate::exec::to_uuid)
     }
 }
 
