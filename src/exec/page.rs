@@ -6,7 +6,7 @@ use super::{from_uuid, spi, to_uuid};
 use crate::dsl::Log;
 use crate::plan::lookups::LINK_FIELDS;
 use crate::plan::profile::Connections;
-use crate::plan::query::Details;
+use crate::plan::query::{Details, AUDIT_ROW, CONNECTION_ROW, USER_ROW};
 use crate::shape::{self, AuditRow, ConnectionRow, Joined, Organization, UserRow};
 use pgrx::datum::{DatumWithOid, Timestamp, TimestampWithTimeZone};
 use pgrx::spi::{SpiHeapTupleData, SpiResult};
@@ -37,64 +37,69 @@ fn json_col(r: &SpiHeapTupleData, i: usize, id: uuid::Uuid, field: &str) -> SpiR
     }
 }
 
-/// The ten users columns starting at `i`.
-fn user_row(r: &SpiHeapTupleData, i: usize) -> SpiResult<UserRow> {
+/// A users row of the users statement (`USER_ROW`).
+fn user_row(r: &SpiHeapTupleData) -> SpiResult<UserRow> {
+    let c = |name| USER_ROW.at(name);
     Ok(UserRow {
-        username: text(r, i)?,
-        name: text(r, i + 1)?,
-        email: text(r, i + 2)?,
-        created_at: tstz(r, i + 3)?,
-        updated_at: tstz(r, i + 4)?,
-        last_seen_at: r.get::<Timestamp>(i + 5)?.map(|t| t.into_inner()),
-        status: text(r, i + 6)?,
-        login_type: text(r, i + 7)?,
-        roles: r.get::<Vec<String>>(i + 8)?.unwrap_or_default(),
-        avatar_url: text(r, i + 9)?,
+        username: text(r, c("username"))?,
+        name: text(r, c("name"))?,
+        email: text(r, c("email"))?,
+        created_at: tstz(r, c("created_at"))?,
+        updated_at: tstz(r, c("updated_at"))?,
+        last_seen_at: r.get::<Timestamp>(c("last_seen_at"))?.map(|t| t.into_inner()),
+        status: text(r, c("status"))?,
+        login_type: text(r, c("login_type"))?,
+        roles: r.get::<Vec<String>>(c("rbac_roles"))?.unwrap_or_default(),
+        avatar_url: text(r, c("avatar_url"))?,
     })
 }
 
+/// An audit row of the page statement (`AUDIT_ROW`).
 fn audit_row(r: &SpiHeapTupleData) -> SpiResult<AuditRow> {
-    let id = uuid(r, 2)?.unwrap_or_default();
+    let c = |name| AUDIT_ROW.at(name);
+    let id = uuid(r, c("id"))?.unwrap_or_default();
     Ok(AuditRow {
         id,
-        request_id: uuid(r, 3)?.unwrap_or_default(),
-        time: tstz(r, 4)?.unwrap_or_default(),
-        ip: text(r, 5)?,
-        user_agent: text(r, 6)?,
-        resource_type: text(r, 7)?.unwrap_or_default(),
-        resource_id: uuid(r, 8)?.unwrap_or_default(),
-        resource_target: text(r, 9)?.unwrap_or_default(),
-        resource_icon: text(r, 10)?.unwrap_or_default(),
-        action: text(r, 11)?.unwrap_or_default(),
-        diff: json_col(r, 12, id, "diff")?,
-        status_code: r.get::<i32>(13)?.unwrap_or_default(),
-        additional_fields: json_col(r, 14, id, "additional_fields")?,
-        organization_id: uuid(r, 15)?.unwrap_or_default(),
-        user_id: uuid(r, 16)?.unwrap_or_default(),
+        request_id: uuid(r, c("request_id"))?.unwrap_or_default(),
+        time: tstz(r, c("time"))?.unwrap_or_default(),
+        ip: text(r, c("ip"))?,
+        user_agent: text(r, c("user_agent"))?,
+        resource_type: text(r, c("resource_type"))?.unwrap_or_default(),
+        resource_id: uuid(r, c("resource_id"))?.unwrap_or_default(),
+        resource_target: text(r, c("resource_target"))?.unwrap_or_default(),
+        resource_icon: text(r, c("resource_icon"))?.unwrap_or_default(),
+        action: text(r, c("action"))?.unwrap_or_default(),
+        diff: json_col(r, c("diff"), id, "diff")?,
+        status_code: r.get::<i32>(c("status_code"))?.unwrap_or_default(),
+        additional_fields: json_col(r, c("additional_fields"), id, "additional_fields")?,
+        organization_id: uuid(r, c("organization_id"))?.unwrap_or_default(),
+        user_id: uuid(r, c("user_id"))?.unwrap_or_default(),
         is_deleted: false,
         resource_link: String::new(),
     })
 }
 
+/// A connection row of the page statement (`CONNECTION_ROW`).
 fn connection_row(r: &SpiHeapTupleData) -> SpiResult<ConnectionRow> {
+    let c = |name| CONNECTION_ROW.at(name);
     Ok(ConnectionRow {
-        id: uuid(r, 2)?.unwrap_or_default(),
-        connect_time: tstz(r, 3)?.unwrap_or_default(),
-        organization_id: uuid(r, 4)?.unwrap_or_default(),
-        workspace_owner_id: uuid(r, 5)?.unwrap_or_default(),
-        workspace_id: uuid(r, 6)?.unwrap_or_default(),
-        workspace_name: text(r, 7)?.unwrap_or_default(),
-        agent_name: text(r, 8)?.unwrap_or_default(),
-        ip: text(r, 9)?,
-        kind: text(r, 10)?.unwrap_or_default(),
-        code: r.get::<i32>(11)?,
-        user_agent: text(r, 12)?,
-        user_id: uuid(r, 13)?,
-        slug_or_port: text(r, 14)?,
-        connection_id: uuid(r, 15)?,
-        disconnect_time: tstz(r, 16)?,
-        disconnect_reason: text(r, 17)?,
-        client_session_id: text(r, 18)?,
+        id: uuid(r, c("id"))?.unwrap_or_default(),
+        connect_time: tstz(r, c("connect_time"))?.unwrap_or_default(),
+        organization_id: uuid(r, c("organization_id"))?.unwrap_or_default(),
+        workspace_owner_id: uuid(r, c("workspace_owner_id"))?.unwrap_or_default(),
+        workspace_id: uuid(r, c("workspace_id"))?.unwrap_or_default(),
+        workspace_name: text(r, c("workspace_name"))?.unwrap_or_default(),
+        agent_name: text(r, c("agent_name"))?.unwrap_or_default(),
+        ip: text(r, c("ip"))?,
+        kind: text(r, c("method"))?.unwrap_or_default(),
+        code: r.get::<i32>(c("code"))?,
+        user_agent: text(r, c("user_agent"))?,
+        user_id: uuid(r, c("user_id"))?,
+        slug_or_port: text(r, c("app"))?,
+        connection_id: uuid(r, c("connection_id"))?,
+        disconnect_time: tstz(r, c("disconnect_time"))?,
+        disconnect_reason: text(r, c("disconnect_reason"))?,
+        client_session_id: text(r, c("client_session_id"))?,
     })
 }
 
@@ -119,7 +124,7 @@ fn joined(d: &Details, users: impl Iterator<Item = uuid::Uuid>, orgs: impl Itera
     let mut j = Joined::default();
     spi::select_kept(&d.users, &distinct(users), |t| {
         for r in t {
-            j.users.insert(uuid(&r, 1)?.unwrap_or_default(), user_row(&r, 2)?);
+            j.users.insert(uuid(&r, 1)?.unwrap_or_default(), user_row(&r)?);
         }
         Ok(())
     });

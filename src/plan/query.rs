@@ -6,7 +6,15 @@ use super::profile::Profile;
 use super::{table, Fragment, Param};
 use crate::dsl::Log;
 
-impl Fragment {
+/// A whole statement audit_ext runs: its text with `$1 … $n` and the values, in their native types. (A
+/// `Fragment` is a WHERE clause; a statement is built around one.)
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+impl Statement {
     /// Adds a parameter and returns its placeholder.
     pub fn bind(&mut self, p: Param) -> String {
         self.params.push(p);
@@ -17,21 +25,22 @@ impl Fragment {
 /// Coder's capped count: stop after `cap + 1` matching rows; `cap = 0` counts exactly. Reads only the
 /// log table (and whatever the filter itself probes): no joins. `build_reason:` alone counts from its
 /// builds (`ByBuilds`).
-pub fn count(log: Log, qschema: &str, mut filter: Fragment, cap: i32) -> Fragment {
+pub fn count(log: Log, qschema: &str, filter: Fragment, cap: i32) -> Statement {
     let t = table(log);
-    let w = std::mem::take(&mut filter.sql);
-    let rows = match filter.builds.take() {
+    let w = filter.sql;
+    let mut stmt = Statement { sql: String::new(), params: filter.params };
+    let rows = match filter.builds {
         Some(builds) => builds.union(""),
-        None if cap == 0 => return Fragment { sql: format!("SELECT count(*) FROM {qschema}.{t} WHERE {w}"), ..filter },
+        None if cap == 0 => return Statement { sql: format!("SELECT count(*) FROM {qschema}.{t} WHERE {w}"), ..stmt },
         None => format!("SELECT FROM {qschema}.{t} WHERE {w}"),
     };
-    filter.sql = if cap == 0 {
+    stmt.sql = if cap == 0 {
         format!("SELECT count(*) FROM ({rows}) matches")
     } else {
-        let limit = filter.bind(Param::Int(i64::from(cap) + 1));
+        let limit = stmt.bind(Param::Int(i64::from(cap) + 1));
         format!("SELECT count(*) FROM ({rows} LIMIT {limit}) capped")
     };
-    filter
+    stmt
 }
 
 /// `build_reason:` alone: a page whose matches number at most this many sorts them, read from their builds;
@@ -59,29 +68,108 @@ fn time_column(log: Log) -> String {
     super::ident(super::time_attname(log))
 }
 
-/// The log row's own columns, after the count in column 1 (read by `exec::page`). A connection's kind and
-/// app are read from the columns this generation of Coder has (`Connections`), and its client session where
-/// the column exists (NULL otherwise).
-fn row_columns(log: Log, profile: &Profile) -> String {
-    match log {
-        Log::Audit => {
-            "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
-             p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
-             p.organization_id, p.user_id"
-                .to_string()
-        }
-        Log::Connection => {
-            let conn = profile.conn();
-            let session = if profile.client_session_id { "p.client_session_id::text" } else { "NULL::text" };
-            format!(
-                "p.id, p.connect_time, p.organization_id, p.workspace_owner_id, p.workspace_id, p.workspace_name, \
-                 p.agent_name, host(p.ip), p.{}::text, p.code, p.user_agent, p.user_id, p.{}, p.connection_id, \
-                 p.disconnect_time, p.disconnect_reason, {session}",
-                super::ident(conn.method_column()),
-                conn.app_column()
-            )
-        }
+/// A statement's columns, defined once: each name with its expression, in the order the SQL lists them.
+/// `exec::page` reads a column by its name (`Columns::at`), never by a position agreed elsewhere.
+pub struct Columns {
+    /// The position of the first of these columns in the statement's row (1-based).
+    first: usize,
+    names: &'static [&'static str],
+}
+
+impl Columns {
+    /// The position of column `name` in the row. The names are this module's constants, so a name that is not
+    /// among them is a bug that every test reading that column finds (0 reads as a missing column).
+    pub fn at(&self, name: &str) -> usize {
+        self.names.iter().position(|n| *n == name).map_or(0, |i| self.first + i)
     }
+}
+
+/// The page statement's row: the count in column 1, then the log row's own columns.
+pub const AUDIT_ROW: Columns = Columns {
+    first: 2,
+    names: &[
+        "id",
+        "request_id",
+        "time",
+        "ip",
+        "user_agent",
+        "resource_type",
+        "resource_id",
+        "resource_target",
+        "resource_icon",
+        "action",
+        "diff",
+        "status_code",
+        "additional_fields",
+        "organization_id",
+        "user_id",
+    ],
+};
+
+/// See `AUDIT_ROW`. `method` and `app` are the columns this generation of Coder has (`Connections`);
+/// `client_session_id` is NULL where the column does not exist.
+pub const CONNECTION_ROW: Columns = Columns {
+    first: 2,
+    names: &[
+        "id",
+        "connect_time",
+        "organization_id",
+        "workspace_owner_id",
+        "workspace_id",
+        "workspace_name",
+        "agent_name",
+        "ip",
+        "method",
+        "code",
+        "user_agent",
+        "user_id",
+        "app",
+        "connection_id",
+        "disconnect_time",
+        "disconnect_reason",
+        "client_session_id",
+    ],
+};
+
+/// The users statement's row (`Details::users`): the id in column 1, then these.
+pub const USER_ROW: Columns = Columns {
+    first: 2,
+    names: &[
+        "username",
+        "name",
+        "email",
+        "created_at",
+        "updated_at",
+        "last_seen_at",
+        "status",
+        "login_type",
+        "rbac_roles",
+        "avatar_url",
+    ],
+};
+
+/// The expression of a row column `name` of the log row `p` (text for inet and enums, as `exec::page` reads
+/// them).
+fn row_expr(log: Log, profile: &Profile, name: &str) -> String {
+    match (log, name) {
+        (_, "time") => "p.\"time\"".to_string(),
+        (_, "ip") => "host(p.ip)".to_string(),
+        (Log::Audit, "user_agent" | "resource_type" | "action") => format!("p.{name}::text"),
+        (Log::Connection, "method") => format!("p.{}::text", super::ident(profile.conn().method_column())),
+        (Log::Connection, "app") => format!("p.{}", profile.conn().app_column()),
+        (Log::Connection, "client_session_id") if profile.client_session_id => "p.client_session_id::text".to_string(),
+        (Log::Connection, "client_session_id") => "NULL::text".to_string(),
+        (_, name) => format!("p.{name}"),
+    }
+}
+
+/// The log row's own columns (`AUDIT_ROW` / `CONNECTION_ROW`) as SQL.
+fn row_columns(log: Log, profile: &Profile) -> String {
+    let columns = match log {
+        Log::Audit => &AUDIT_ROW,
+        Log::Connection => &CONNECTION_ROW,
+    };
+    columns.names.iter().map(|n| row_expr(log, profile, n)).collect::<Vec<_>>().join(", ")
 }
 
 /// Coder's count and page (`AuditLogResponse` / `ConnectionLogResponse` without what other tables add) in one
@@ -99,8 +187,7 @@ fn row_columns(log: Log, profile: &Profile) -> String {
 /// (the other branch's one-time filter is false, so it never runs).
 ///
 /// A deep page of every row (`DEEP_OFFSET`) starts from its first row's time, found in the time index alone.
-pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Fragment {
-    let qschema = profile.qschema.as_str();
+pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Statement {
     let t = table(log);
     let time = time_column(log);
     let w = filter.sql.clone();
@@ -113,71 +200,111 @@ pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Fragme
         (Some(_), cap) if cap > 0 => cap.max(FEW_BY_BUILDS),
         (_, cap) => cap,
     };
-    let mut f = count(log, qschema, filter, counting);
-    let counted = std::mem::take(&mut f.sql);
-    let (limit, offset) = (f.bind(Param::Int(page.limit.into())), f.bind(Param::Int(page.offset.into())));
-    let few = builds.as_ref().map(|_| f.bind(Param::Int(FEW_BY_BUILDS.into())));
+    let mut stmt = count(log, &profile.qschema, filter, counting);
+    let counted = std::mem::take(&mut stmt.sql);
+    let limit = stmt.bind(Param::Int(page.limit.into()));
+    let offset = stmt.bind(Param::Int(page.offset.into()));
+    let few = builds.as_ref().map(|_| stmt.bind(Param::Int(FEW_BY_BUILDS.into())));
     let gate = match &few {
         Some(few) => format!("(SELECT n FROM matched) > {few}"),
         None => "(SELECT n FROM matched) > 0".to_string(),
     };
     let order = format!("ORDER BY {t}.{time} DESC, {t}.id DESC");
-    let walk = match orgs {
-        Some(super::OrgWalks { param: k, count: n, rest }) => {
-            let first = f.bind(Param::Int(i64::from(page.limit) + i64::from(page.offset)));
-            let walks: Vec<String> = (1..=n)
-                .map(|i| {
-                    format!(
-                        "(SELECT {t}.* FROM {qschema}.{t} WHERE {rest} AND {t}.organization_id = (${k})[{i}] \
-                         AND {gate} {order} LIMIT {first})"
-                    )
-                })
-                .collect();
-            format!("SELECT {t}.* FROM ({}) {t} {order} LIMIT {limit} OFFSET {offset}", walks.join(" UNION ALL "))
+    let s =
+        Walk { t, qschema: &profile.qschema, time: &time, order: &order, gate: &gate, limit: &limit, offset: &offset };
+    let (walk, boundary) = match orgs {
+        Some(orgs) => {
+            let first = stmt.bind(Param::Int(i64::from(page.limit) + i64::from(page.offset)));
+            (s.organizations(&orgs, &first), String::new())
         }
-        None if deep => {
-            // The rows that share the first row's time, from its place among them on; then older rows.
-            let at = "(SELECT at FROM boundary)";
-            format!(
-                "SELECT {t}.* FROM ((SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} = {at} AND {gate} ORDER BY {t}.id DESC \
-                 LIMIT {limit} OFFSET {offset} - (SELECT above FROM boundary)) UNION ALL \
-                 (SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} < {at} AND {gate} {order} LIMIT {limit})) {t} {order} LIMIT {limit}"
-            )
-        }
-        None => format!("SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND {gate} {order} LIMIT {limit} OFFSET {offset}"),
-    };
-    // A deep page: the time of its first row (at position `offset`, newest first) and how many rows are newer
-    // (its rank among the first `offset + 1` times, less one: more rows may share that time), from one read of
-    // the time index alone.
-    let boundary = if deep {
-        format!(
-            ", boundary(at, above) AS MATERIALIZED (SELECT at, rank() OVER (ORDER BY at DESC) - 1 \
-             FROM (SELECT {t}.{time} FROM {qschema}.{t} ORDER BY {t}.{time} DESC LIMIT {offset} + 1) b(at) \
-             ORDER BY at DESC OFFSET {offset} LIMIT 1)"
-        )
-    } else {
-        String::new()
+        None if deep => s.deep(),
+        None => (s.plain(&w), String::new()),
     };
     let (rows, n) = match (builds, few) {
         (Some(builds), Some(few)) => {
-            let sorted = format!(
-                "SELECT {t}.* FROM ({}) {t} WHERE (SELECT n FROM matched) BETWEEN 1 AND {few} {order} LIMIT {limit} OFFSET {offset}",
-                builds.union(&format!(" {t}.*"))
-            );
             let n = match page.count_cap {
                 0 => "m.n".to_string(),
-                cap => format!("least(m.n, {})", f.bind(Param::Int(i64::from(cap) + 1))),
+                cap => format!("least(m.n, {})", stmt.bind(Param::Int(i64::from(cap) + 1))),
             };
-            (format!("({walk}) UNION ALL ({sorted})"), n)
+            (s.or_from_builds(walk, &builds, &few), n)
         }
         _ => (walk, "m.n".to_string()),
     };
     let columns = row_columns(log, profile);
-    f.sql = format!(
+    stmt.sql = format!(
         "WITH matched(n) AS MATERIALIZED ({counted}){boundary}, page AS ({rows}) \
          SELECT {n}, {columns} FROM matched m LEFT JOIN page p ON true ORDER BY p.{time} DESC, p.id DESC"
     );
-    f
+    stmt
+}
+
+/// What every way of walking a page shares: the log table `t`, its schema and time column, the page's order,
+/// the one-time filter on the count (`gate`: no rows are read when nothing matches), and the placeholders of
+/// the page's limit and offset. Each method is one strategy, and returns the page's rows as a SELECT.
+struct Walk<'a> {
+    t: &'static str,
+    qschema: &'a str,
+    time: &'a str,
+    order: &'a str,
+    gate: &'a str,
+    limit: &'a str,
+    offset: &'a str,
+}
+
+impl Walk<'_> {
+    /// The filter's rows newest first, skipping `offset`.
+    fn plain(&self, w: &str) -> String {
+        let Walk { t, qschema, order, gate, limit, offset, .. } = self;
+        format!("SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND {gate} {order} LIMIT {limit} OFFSET {offset}")
+    }
+
+    /// RBAC limits the rows to a few organizations: each organization's rows newest first (an index on
+    /// `(organization_id, time)` serves each walk in order; each stops after `first` = limit + offset rows),
+    /// merged.
+    fn organizations(&self, orgs: &super::OrgWalks, first: &str) -> String {
+        let Walk { t, qschema, order, gate, limit, offset, .. } = self;
+        let super::OrgWalks { param: k, count: n, rest } = orgs;
+        let walks: Vec<String> = (1..=*n)
+            .map(|i| {
+                format!(
+                    "(SELECT {t}.* FROM {qschema}.{t} WHERE {rest} AND {t}.organization_id = (${k})[{i}] \
+                     AND {gate} {order} LIMIT {first})"
+                )
+            })
+            .collect();
+        format!("SELECT {t}.* FROM ({}) {t} {order} LIMIT {limit} OFFSET {offset}", walks.join(" UNION ALL "))
+    }
+
+    /// A deep page of every row: the time of its first row (at position `offset`, newest first) and how many
+    /// rows are newer (its rank among the first `offset + 1` times, less one: more rows may share that time),
+    /// from one read of the time index alone (`boundary`, the second string); then the rows that share that
+    /// time from its place among them on, and older rows.
+    fn deep(&self) -> (String, String) {
+        let Walk { t, qschema, time, order, gate, limit, offset } = self;
+        let at = "(SELECT at FROM boundary)";
+        let walk = format!(
+            "SELECT {t}.* FROM ((SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} = {at} AND {gate} ORDER BY {t}.id DESC \
+             LIMIT {limit} OFFSET {offset} - (SELECT above FROM boundary)) UNION ALL \
+             (SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} < {at} AND {gate} {order} LIMIT {limit})) {t} {order} LIMIT {limit}"
+        );
+        let boundary = format!(
+            ", boundary(at, above) AS MATERIALIZED (SELECT at, rank() OVER (ORDER BY at DESC) - 1 \
+             FROM (SELECT {t}.{time} FROM {qschema}.{t} ORDER BY {t}.{time} DESC LIMIT {offset} + 1) b(at) \
+             ORDER BY at DESC OFFSET {offset} LIMIT 1)"
+        );
+        (walk, boundary)
+    }
+
+    /// `build_reason:` alone: `walk` (whose gate lets it run only past `few` matches) or, with at most `few`
+    /// matches, those read from the reason's builds and sorted.
+    fn or_from_builds(&self, walk: String, builds: &super::ByBuilds, few: &str) -> String {
+        let Walk { t, order, limit, offset, .. } = self;
+        let sorted = format!(
+            "SELECT {t}.* FROM ({}) {t} WHERE (SELECT n FROM matched) BETWEEN 1 AND {few} {order} LIMIT {limit} OFFSET {offset}",
+            builds.union(&format!(" {t}.*"))
+        );
+        format!("({walk}) UNION ALL ({sorted})")
+    }
 }
 
 /// What Coder joins or looks up for a page's rows, as kept statements (`exec::spi::select_kept`): their plans
@@ -214,8 +341,12 @@ pub fn details(log: Log, profile: &Profile) -> Details {
         users: by_id(
             qschema,
             "users",
-            "u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, u.status::text, u.login_type::text, \
-             u.rbac_roles, u.avatar_url",
+            &USER_ROW
+                .names
+                .iter()
+                .map(|n| if matches!(*n, "status" | "login_type") { format!("u.{n}::text") } else { format!("u.{n}") })
+                .collect::<Vec<_>>()
+                .join(", "),
         ),
         organizations: by_id(qschema, "organizations", "o.name, o.display_name, o.icon"),
         resources,
@@ -368,9 +499,37 @@ mod tests {
     }
 
     #[test]
+    fn columns_are_named_once_and_read_by_name() {
+        assert_eq!(
+            row_columns(Log::Audit, &g1("public")),
+            "p.id, p.request_id, p.\"time\", host(p.ip), p.user_agent::text, p.resource_type::text, p.resource_id, \
+             p.resource_target, p.resource_icon, p.action::text, p.diff, p.status_code, p.additional_fields, \
+             p.organization_id, p.user_id"
+        );
+        assert_eq!(
+            row_columns(Log::Connection, &g1("public")),
+            "p.id, p.connect_time, p.organization_id, p.workspace_owner_id, p.workspace_id, p.workspace_name, \
+             p.agent_name, host(p.ip), p.\"type\"::text, p.code, p.user_agent, p.user_id, p.slug_or_port, p.connection_id, \
+             p.disconnect_time, p.disconnect_reason, NULL::text"
+        );
+        assert!(row_columns(Log::Connection, &Profile::generation_for_tests("s", 3))
+            .contains("p.connection_method::text, p.code, p.user_agent, p.user_id, p.app_name_or_port,"));
+        assert_eq!((AUDIT_ROW.at("id"), AUDIT_ROW.at("user_id"), AUDIT_ROW.at("nope")), (2, 16, 0));
+        assert_eq!((CONNECTION_ROW.at("method"), CONNECTION_ROW.at("client_session_id")), (10, 18));
+        assert_eq!((USER_ROW.at("username"), USER_ROW.at("avatar_url")), (2, 11));
+    }
+
+    #[test]
     fn details_probe_by_key() {
         let d = details(Log::Audit, &g1("public"));
-        assert!(d.users.starts_with("SELECT k.id, u.username, "), "{}", d.users);
+        assert!(
+            d.users.starts_with(
+                "SELECT k.id, u.username, u.name, u.email, u.created_at, u.updated_at, u.last_seen_at, u.status::text, \
+                 u.login_type::text, u.rbac_roles, u.avatar_url FROM"
+            ),
+            "{}",
+            d.users
+        );
         assert!(
             d.users.ends_with(
                 "FROM unnest($1) k(id) JOIN LATERAL (SELECT * FROM public.users x WHERE x.id = k.id LIMIT 1) u ON true"
