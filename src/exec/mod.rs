@@ -1,7 +1,7 @@
 //! Execution: read-only statements with native-typed parameters (`spi`), a page statement and its details
 //! into rows (`page`), and jsonb both ways (`jsonb`).
 
-// Stored rows reach this code: nothing in it may panic on any value (see the README's guarantees). Where an
+// Stored rows reach this code: nothing in it may panic on any value (see tests/README.md, "Guarantees"). Where an
 // index, slice or unwrap is provably in range, the line says why in a comment and allows it.
 #![cfg_attr(
     not(test),

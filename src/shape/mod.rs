@@ -3,7 +3,7 @@
 //! function here. The look-ups Coder makes per row (`is_deleted`, `resource_link`) are done by the page
 //! statement itself (see `plan::lookups`) and arrive as columns.
 
-// Stored rows reach this code: nothing in it may panic on any value (see the README's guarantees). Where an
+// Stored rows reach this code: nothing in it may panic on any value (see tests/README.md, "Guarantees"). Where an
 // index, slice or unwrap is provably in range, the line says why in a comment and allows it.
 #![cfg_attr(
     not(test),

@@ -25,6 +25,9 @@ else
   time "${psql[@]}" -d "$db" -f tests/fixture/schema.sql -c "SET audit_ext_fixture.audit_rows = $rows" \
     -f tests/fixture/seed.sql -c "CREATE EXTENSION audit_ext" \
     -c "UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid" \
+    -c "INSERT INTO ai_seat_state (user_id, first_used_at, last_used_at, last_event_type, last_event_description, updated_at)
+        SELECT id, created_at, created_at, CASE WHEN abs(hashtext(id::text)) % 2 = 0 THEN 'aibridge' ELSE 'task' END::ai_seat_usage_reason,
+               '', created_at FROM users WHERE abs(hashtext(id::text)) % 3 = 0" \
     -c "VACUUM ANALYZE" >&2
 fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")

@@ -86,8 +86,14 @@ LANGUAGE sql IMMUTABLE AS $$
     CASE what WHEN 'page' THEN format(' ORDER BY connect_time DESC LIMIT COALESCE(NULLIF(%s, 0), 100) OFFSET %s', lim, off)
               ELSE format(' LIMIT NULLIF(%s, 0) + 1) AS limited_count', cap) END $$;
 
--- Coder's GetUserAISeatStates (PR #23291) for the ids $1.
+-- Coder's GetUserAISeatStates (current: ai_seat_state of active, non-deleted, non-system users) for the ids $1.
 CREATE OR REPLACE FUNCTION bench.coder_ai_seats(ids uuid[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT format('SELECT ais.user_id FROM ai_seat_state ais JOIN users u ON ais.user_id = u.id
+                 WHERE ais.user_id = ANY(%L::uuid[]) AND u.status = ''active''::user_status AND u.deleted = false
+                   AND u.is_system = false', ids) $$;
+
+-- The usage-derived GetUserAISeatStates of Coder's first AI-seat PR (#23291), for audit_ext's source => 'usage'.
+CREATE OR REPLACE FUNCTION bench.coder_ai_seats_usage(ids uuid[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT format('SELECT user_id FROM (SELECT DISTINCT initiator_id AS user_id FROM aibridge_interceptions
                  UNION SELECT DISTINCT workspaces.owner_id FROM workspaces JOIN workspace_builds
                    ON workspace_builds.workspace_id = workspaces.id
