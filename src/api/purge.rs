@@ -96,8 +96,6 @@ BEGIN
   END LOOP;
 END
 $$;
-COMMENT ON PROCEDURE purge_logs(timestamptz, timestamptz, int, timestamptz) IS
-  'Deletes audit rows older than audit_before, deprecated connection events older than connection_events_before and connection rows older than connection_before (NULL: skip), in batches of batch rows, each committed.';
 "#,
     name = "purge_logs",
     requires = [purge_audit_logs, purge_audit_connection_events, purge_connection_logs]

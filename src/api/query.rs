@@ -214,8 +214,6 @@ AS $$
            (e->>'organization_id')::uuid, (e->>'request_id')::uuid
     FROM jsonb_array_elements(audit_ext.audit_logs($1, $2, $3, $4, 1, $5) -> 'audit_logs') AS e
 $$;
-COMMENT ON FUNCTION audit_ext.search_audit_logs(text, uuid, int, int, text[]) IS
-    'One page of audit logs as columns for psql: same filter, RBAC and order as audit_ext.audit_logs().';
 
 CREATE FUNCTION audit_ext.search_connection_logs(q text DEFAULT '', actor uuid DEFAULT NULL,
                                                  "limit" int DEFAULT 100, "offset" int DEFAULT 0,
@@ -244,8 +242,6 @@ AS $$
            coalesce(e->>'app_name', CASE WHEN e->>'type' IN ('vscode', 'jetbrains') THEN e->>'type' END)
     FROM jsonb_array_elements(audit_ext.connection_logs($1, $2, $3, $4, 1, $5) -> 'connection_logs') AS e
 $$;
-COMMENT ON FUNCTION audit_ext.search_connection_logs(text, uuid, int, int, text[]) IS
-    'One page of connection logs as columns for psql: same filter, RBAC and order as audit_ext.connection_logs(); type is Coder''s (deprecated from Coder G3 on), connection_method and app_name are given for every generation.';
 "#,
     name = "search_functions",
     requires = [audit_logs, connection_logs],
