@@ -94,23 +94,8 @@ impl Table {
     /// error; an optional table missing one is treated as absent (its feature drops out).
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            Table::AuditLogs => &[
-                "id",
-                "time",
-                "user_id",
-                "organization_id",
-                "ip",
-                "user_agent",
-                "resource_type",
-                "resource_id",
-                "resource_target",
-                "action",
-                "diff",
-                "status_code",
-                "additional_fields",
-                "request_id",
-                "resource_icon",
-            ],
+            // Every audit_logs column a statement names is a column of the page's row.
+            Table::AuditLogs => super::query::AUDIT_ROW.names,
             // The method and app columns are read through `Connections`; these are the ones every
             // generation has.
             Table::ConnectionLogs => &[

@@ -73,7 +73,7 @@ fn time_column(log: Log) -> String {
 pub struct Columns {
     /// The position of the first of these columns in the statement's row (1-based).
     first: usize,
-    names: &'static [&'static str],
+    pub names: &'static [&'static str],
 }
 
 impl Columns {
