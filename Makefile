@@ -28,8 +28,8 @@ client:     ## the psycopg 3 client tier alone (a thin API layer over the extend
 standby:    ## the hot-standby tier alone (primary + streaming replica, every read function on both)
 	bash tests/scripts/standby.sh
 
-fuzz:       ## coverage-guided fuzzing of parse → compile → render: FUZZ_RUNS inputs (default 10M) over JOBS processes (default 1)
-	bash tests/scripts/fuzz.sh $(or $(FUZZ_RUNS),10000000) $(or $(JOBS),1)
+fuzz:       ## coverage-guided fuzzing of both targets (parse_compile, render_rows; FUZZ_TARGET= one): FUZZ_RUNS inputs each (default 10M) over JOBS processes (default 1)
+	bash tests/scripts/fuzz.sh $(or $(FUZZ_RUNS),10000000) $(or $(JOBS),1) $(or $(FUZZ_TARGET),all)
 
 package:    ## release build → target/audit_ext-VERSION-pg15-ARCH.tar.gz (unpack at / on a PostgreSQL 15 server)
 	bash tests/scripts/package.sh
