@@ -8,7 +8,7 @@
 #                  JSON that prints and parses back equal, every entry valid against tests/client/*.schema.json.
 #
 #   tests/scripts/fuzz.sh                    smoke run: 200000 inputs of each target, one after the other (the
-#                                            "fuzz" tier of the tests; ~11 s + ~60 s warm, the cold build ~3 min)
+#                                            "fuzz" tier of the tests; ~11 s + ~65-75 s warm, plus the cold build)
 #   tests/scripts/fuzz.sh 10000000           the long run: 10M inputs of each target on one core
 #   tests/scripts/fuzz.sh 10000000 2         the same over 2 processes sharing each corpus, 5M each
 #   tests/scripts/fuzz.sh 10000000 1 render_rows
