@@ -85,13 +85,56 @@ fn too_long(what: &str, len: usize) -> ! {
     );
 }
 
-/// Appends `v`'s data to `buf`; returns its `JEntry` (type bits and the length of what was appended).
-fn encode(buf: &mut Vec<u8>, v: &Value) -> u32 {
-    match v {
-        Value::Null => JENTRY_ISNULL,
-        Value::Bool(true) => JENTRY_ISBOOL_TRUE,
-        Value::Bool(false) => JENTRY_ISBOOL_FALSE,
-        Value::String(s) => string(buf, s),
+/// Appends the document `root` to `buf`, without recursion: one frame per open container on a heap stack, so a
+/// document of any depth takes no more of the backend's stack than a flat one.
+fn encode(buf: &mut Vec<u8>, root: &Value) {
+    let mut stack = match begin(buf, root) {
+        Step::Open(o) => vec![o],
+        Step::Written(_) => return,
+    };
+    while let Some(top) = stack.last_mut() {
+        let child = top.values.get(top.next).copied();
+        top.next += 1;
+        match child.map(|v| begin(buf, v)) {
+            Some(Step::Open(o)) => stack.push(o),
+            Some(Step::Written(e)) => top.entries.push(e),
+            None => {
+                let done = close(buf, stack.pop().unwrap_or_default());
+                match stack.last_mut() {
+                    Some(parent) => parent.entries.push(done),
+                    None => return,
+                }
+            }
+        }
+    }
+}
+
+/// A container being written: where it starts, where its entries go, the `JEntry`s of the children written so
+/// far (keys first for an object), and its values in the order they are written.
+#[derive(Default)]
+struct Open<'v> {
+    start: usize,
+    entries_at: usize,
+    entries: Vec<u32>,
+    values: Vec<&'v Value>,
+    next: usize,
+}
+
+enum Step<'v> {
+    /// A container whose header (and an object's keys) is written; its values come next.
+    Open(Open<'v>),
+    /// A scalar, written whole: its `JEntry` (type bits and the length of what was appended).
+    Written(u32),
+}
+
+/// Starts `v` in `buf`: a scalar whole, a container's header, entry slots and (for an object) keys, in jsonb's
+/// key order: shorter first, then bytewise.
+fn begin<'v>(buf: &mut Vec<u8>, v: &'v Value) -> Step<'v> {
+    let (flag, count) = match v {
+        Value::Null => return Step::Written(JENTRY_ISNULL),
+        Value::Bool(true) => return Step::Written(JENTRY_ISBOOL_TRUE),
+        Value::Bool(false) => return Step::Written(JENTRY_ISBOOL_FALSE),
+        Value::String(s) => return Step::Written(string(buf, s)),
         Value::Number(n) => {
             let padding = pad(buf);
             let numeric = numeric(n);
@@ -103,24 +146,53 @@ fn encode(buf: &mut Vec<u8>, v: &Value) -> u32 {
                 pg_sys::pfree(numeric as *mut std::ffi::c_void);
                 len
             };
-            JENTRY_ISNUMERIC | (padding + len) as u32
+            return Step::Written(JENTRY_ISNUMERIC | (padding + len) as u32);
         }
-        Value::Array(a) => container(buf, JB_FARRAY, a.len(), |buf, entries| {
-            for e in a {
-                entries.push(encode(buf, e));
-            }
-        }),
-        Value::Object(m) => container(buf, JB_FOBJECT, m.len(), |buf, entries| {
+        Value::Array(a) => (JB_FARRAY, a.len()),
+        Value::Object(m) => (JB_FOBJECT, m.len()),
+    };
+    let start = buf.len();
+    pad(buf);
+    buf.extend_from_slice(&((count as u32) | flag).to_ne_bytes());
+    let n = if flag == JB_FOBJECT { 2 * count } else { count };
+    let entries_at = buf.len();
+    buf.resize(entries_at + 4 * n, 0);
+    let mut o = Open { start, entries_at, entries: Vec::with_capacity(n), values: Vec::with_capacity(count), next: 0 };
+    match v {
+        Value::Array(a) => o.values.extend(a),
+        Value::Object(m) => {
             let mut pairs: Vec<(&String, &Value)> = m.iter().collect();
             pairs.sort_unstable_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
             for (k, _) in &pairs {
-                entries.push(string(buf, k));
+                o.entries.push(string(buf, k));
             }
-            for (_, e) in &pairs {
-                entries.push(encode(buf, e));
-            }
-        }),
+            o.values.extend(pairs.into_iter().map(|(_, v)| v));
+        }
+        _ => {}
     }
+    Step::Open(o)
+}
+
+/// Finishes the container `o` once its children are written: fills in its entries (each `JB_OFFSET_STRIDE`-th
+/// an end offset, the others lengths); returns its `JEntry`.
+fn close(buf: &mut [u8], o: Open) -> u32 {
+    let mut total = 0usize;
+    for (i, &e) in o.entries.iter().enumerate() {
+        total += (e & !JENTRY_TYPEMASK & !JENTRY_HAS_OFF) as usize;
+        if total > MAX_LEN {
+            too_long("a jsonb container", total);
+        }
+        let e = if i % JB_OFFSET_STRIDE == 0 { (e & JENTRY_TYPEMASK) | total as u32 | JENTRY_HAS_OFF } else { e };
+        // In range: `begin` reserved an entry slot for each key and value from `entries_at`.
+        if let Some(slot) = buf.get_mut(o.entries_at + 4 * i..o.entries_at + 4 * i + 4) {
+            slot.copy_from_slice(&e.to_ne_bytes());
+        }
+    }
+    let len = buf.len() - o.start;
+    if len > MAX_LEN {
+        too_long("a jsonb container", len);
+    }
+    JENTRY_ISCONTAINER | len as u32
 }
 
 fn string(buf: &mut Vec<u8>, s: &str) -> u32 {
@@ -129,36 +201,6 @@ fn string(buf: &mut Vec<u8>, s: &str) -> u32 {
     }
     buf.extend_from_slice(s.as_bytes());
     s.len() as u32
-}
-
-/// A container of `count` pairs (`flag` = object) or elements: its header, then its entries (filled in once
-/// `children` has appended their data and returned their `JEntry`s: keys first for an object), then the data.
-fn container(buf: &mut Vec<u8>, flag: u32, count: usize, children: impl FnOnce(&mut Vec<u8>, &mut Vec<u32>)) -> u32 {
-    let start = buf.len();
-    pad(buf);
-    buf.extend_from_slice(&((count as u32) | flag).to_ne_bytes());
-    let n = if flag == JB_FOBJECT { 2 * count } else { count };
-    let entries_at = buf.len();
-    buf.resize(entries_at + 4 * n, 0);
-    let mut entries = Vec::with_capacity(n);
-    children(buf, &mut entries);
-    let mut total = 0usize;
-    for (i, &e) in entries.iter().enumerate() {
-        total += (e & !JENTRY_TYPEMASK & !JENTRY_HAS_OFF) as usize;
-        if total > MAX_LEN {
-            too_long("a jsonb container", total);
-        }
-        let e = if i % JB_OFFSET_STRIDE == 0 { (e & JENTRY_TYPEMASK) | total as u32 | JENTRY_HAS_OFF } else { e };
-        // In range: `buf` was resized to hold n entries from `entries_at`, and i < n.
-        if let Some(slot) = buf.get_mut(entries_at + 4 * i..entries_at + 4 * i + 4) {
-            slot.copy_from_slice(&e.to_ne_bytes());
-        }
-    }
-    let len = buf.len() - start;
-    if len > MAX_LEN {
-        too_long("a jsonb container", len);
-    }
-    JENTRY_ISCONTAINER | len as u32
 }
 
 /// A palloc'd numeric of `n`.
@@ -183,14 +225,14 @@ fn numeric(n: &serde_json::Number) -> *mut pg_sys::NumericData {
     }
 }
 
-/// A `jsonb` column as a `serde_json::Value`, read with `decode` (for `SpiHeapTupleData::get`); `Err` names
-/// what of PostgreSQL's format the stored bytes break, for the caller to report with the row and field.
-pub struct Decoded(pub Result<Value, Malformed>);
+/// A `jsonb` column as a `serde_json::Value`, read with `decode` (for `SpiHeapTupleData::get`); `Err` says
+/// why not, for the caller to shape or report with the row and field.
+pub struct Decoded(pub Result<Value, Undecodable>);
 
 impl FromDatum for Decoded {
     unsafe fn from_polymorphic_datum(d: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
         // SAFETY: a non-null datum of a jsonb column (`type_oid` below makes SPI check the type).
-        (!is_null).then(|| Decoded(unsafe { decode(d) }))
+        (!is_null).then(|| Decoded(unsafe { decode(d, crate::shape::GO_MAX_DEPTH) }))
     }
 }
 
@@ -204,22 +246,33 @@ impl IntoDatum for Decoded {
     }
 }
 
-/// A stored jsonb value that does not follow PostgreSQL's format (a corrupt datum): what is wrong.
+/// Why a stored jsonb value is not read into a `serde_json::Value`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed(pub &'static str);
+pub enum Undecodable {
+    /// The bytes break PostgreSQL's format (a corrupt datum): what is wrong.
+    Malformed(&'static str),
+    /// Containers nest deeper than `max_depth`: a valid document that Go's `encoding/json` refuses to decode
+    /// (`shape::GO_MAX_DEPTH`). Not read further, so no recursion here or later goes deeper than that.
+    TooDeep,
+}
+use Undecodable::Malformed;
 
-/// The `jsonb` datum `d` as a `serde_json::Value`. Every read is bounds-checked: bytes that break the format
-/// give `Malformed`, never a panic.
+/// The `jsonb` datum `d` as a `serde_json::Value`, if its containers nest at most `max_depth` deep (a
+/// top-level object or array is depth 1, as Go's scanner counts). Every read is bounds-checked: bytes that
+/// break the format give `Malformed`, never a panic; PostgreSQL's `check_stack_depth` guards each level.
 ///
 /// # Safety
 /// `d` is a non-null `jsonb` datum that stays valid for the call.
-pub unsafe fn decode(d: pg_sys::Datum) -> Result<Value, Malformed> {
+pub unsafe fn decode(d: pg_sys::Datum, max_depth: usize) -> Result<Value, Undecodable> {
     // SAFETY: a jsonb varlena (detoasted to a 4-byte header if it is toasted, compressed or short), read
     // within the size its header gives.
     unsafe {
         let v = pg_sys::pg_detoast_datum(d.cast_mut_ptr());
         let bytes = std::slice::from_raw_parts(v as *const u8, pgrx::varsize_any(v));
-        let root = bytes.get(VARHDRSZ..).ok_or(Malformed("shorter than its header")).and_then(read_container);
+        let root = match bytes.get(VARHDRSZ..) {
+            Some(c) => read_document(c, max_depth),
+            None => Err(Malformed("shorter than its header")),
+        };
         if v != d.cast_mut_ptr() {
             pg_sys::pfree(v.cast());
         }
@@ -227,56 +280,118 @@ pub unsafe fn decode(d: pg_sys::Datum) -> Result<Value, Malformed> {
     }
 }
 
-fn u32_at(b: &[u8], at: usize) -> Result<u32, Malformed> {
+fn u32_at(b: &[u8], at: usize) -> Result<u32, Undecodable> {
     match b.get(at..at.saturating_add(4)).map(<[u8; 4]>::try_from) {
         Some(Ok(x)) => Ok(u32::from_ne_bytes(x)),
         _ => Err(Malformed("an entry past the end")),
     }
 }
 
-/// The container whose header starts `c`; a raw scalar document (`JB_FSCALAR`) is its one element.
-fn read_container(c: &[u8]) -> Result<Value, Malformed> {
-    let header = u32_at(c, 0)?;
-    let count = (header & JB_CMASK) as usize;
-    let n = if header & JB_FOBJECT != 0 { 2 * count } else { count };
-    let base = 4 + 4 * n;
-    // Each child's data, in entry order: keys first for an object.
-    let mut end = 0usize;
-    let mut children = (0..n).map(|i| {
-        let e = u32_at(c, 4 + 4 * i)?;
-        let start = end;
-        let offlen = (e & MAX_LEN as u32) as usize;
-        end = if e & JENTRY_HAS_OFF != 0 { offlen } else { start.saturating_add(offlen) };
-        let data = c.get(base + start..base.saturating_add(end)).ok_or(Malformed("a value past the end"))?;
-        read_scalar(e & JENTRY_TYPEMASK, data, start)
-    });
-    if header & JB_FOBJECT != 0 {
-        let keys: Vec<Value> = children.by_ref().take(count).collect::<Result<_, _>>()?;
-        let mut m = serde_json::Map::with_capacity(count);
-        for (k, v) in keys.into_iter().zip(children) {
-            match k {
-                Value::String(k) => m.insert(k, v?),
-                _ => return Err(Malformed("an object key that is not a string")),
-            };
+/// The document whose root container starts `c`, read without recursion: one frame per open container on a
+/// heap stack, so a document of any depth takes no more of the backend's stack than a flat one.
+fn read_document(c: &[u8], max_depth: usize) -> Result<Value, Undecodable> {
+    let root = Reading::new(c, 1)?;
+    let mut stack = vec![Reading { depth: if root.scalar { 0 } else { 1 }, ..root }];
+    while let Some(top) = stack.last_mut() {
+        if top.items.len() < top.n {
+            let (kind, data, offset) = top.child()?;
+            if kind == JENTRY_ISCONTAINER {
+                let depth = top.depth + 1;
+                if depth > max_depth {
+                    return Err(Undecodable::TooDeep);
+                }
+                stack.push(Reading::new(aligned(data, offset)?, depth)?);
+            } else {
+                top.items.push(read_scalar(kind, data, offset)?);
+            }
+        } else {
+            let done = stack.pop().map(Reading::finish).unwrap_or(Ok(Value::Null))?;
+            match stack.last_mut() {
+                Some(parent) => parent.items.push(done),
+                None => return Ok(done),
+            }
         }
-        Ok(Value::Object(m))
-    } else if header & JB_FSCALAR != 0 {
-        children.next().unwrap_or(Ok(Value::Null))
-    } else {
-        children.collect::<Result<Vec<_>, _>>().map(Value::Array)
+    }
+    Err(Malformed("no root container"))
+}
+
+/// A container being read: its bytes `c`, how deep it is (a top-level object or array is depth 1, as Go's
+/// scanner counts), its children read so far (keys first for an object) and where the last one ended.
+struct Reading<'a> {
+    c: &'a [u8],
+    depth: usize,
+    object: bool,
+    scalar: bool,
+    count: usize,
+    /// Its children: 2 × count for an object.
+    n: usize,
+    /// Where the children's data starts in `c`.
+    base: usize,
+    end: usize,
+    items: Vec<Value>,
+}
+
+impl<'a> Reading<'a> {
+    /// The container whose header starts `c`; a raw scalar document (`JB_FSCALAR`) is its one element.
+    fn new(c: &'a [u8], depth: usize) -> Result<Self, Undecodable> {
+        let header = u32_at(c, 0)?;
+        let count = (header & JB_CMASK) as usize;
+        let object = header & JB_FOBJECT != 0;
+        let n = if object { 2 * count } else { count };
+        let base = 4 + 4 * n;
+        if base > c.len() {
+            return Err(Malformed("an entry past the end"));
+        }
+        let scalar = header & JB_FSCALAR != 0;
+        Ok(Reading { c, depth, object, scalar, count, n, base, end: 0, items: Vec::with_capacity(n) })
+    }
+
+    /// The next child's type, bytes (padding included) and offset in the container's data.
+    fn child(&mut self) -> Result<(u32, &'a [u8], usize), Undecodable> {
+        let e = u32_at(self.c, 4 + 4 * self.items.len())?;
+        let start = self.end;
+        let offlen = (e & MAX_LEN as u32) as usize;
+        self.end = if e & JENTRY_HAS_OFF != 0 { offlen } else { start.saturating_add(offlen) };
+        let data = self.c.get(self.base + start..self.base.saturating_add(self.end));
+        Ok((e & JENTRY_TYPEMASK, data.ok_or(Malformed("a value past the end"))?, start))
+    }
+
+    /// The container's value, once every child is read.
+    fn finish(self) -> Result<Value, Undecodable> {
+        let mut items = self.items.into_iter();
+        if self.object {
+            let keys: Vec<Value> = items.by_ref().take(self.count).collect();
+            let mut m = serde_json::Map::with_capacity(self.count);
+            for (k, v) in keys.into_iter().zip(items) {
+                match k {
+                    Value::String(k) => m.insert(k, v),
+                    _ => return Err(Malformed("an object key that is not a string")),
+                };
+            }
+            Ok(Value::Object(m))
+        } else if self.scalar {
+            Ok(items.next().unwrap_or(Value::Null))
+        } else {
+            Ok(Value::Array(items.collect()))
+        }
     }
 }
 
-/// A child of type `kind` whose bytes (padding included) are `data`, starting at `offset` in its
-/// container's data: numerics and containers begin at the next 4-byte boundary.
-fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Result<Value, Malformed> {
-    let aligned = || data.get(offset.wrapping_neg() % 4..).ok_or(Malformed("a value shorter than its padding"));
+/// A numeric's or container's bytes within `data` (a child's, starting at `offset` in its container's data):
+/// they begin at the next 4-byte boundary.
+fn aligned(data: &[u8], offset: usize) -> Result<&[u8], Undecodable> {
+    data.get(offset.wrapping_neg() % 4..).ok_or(Malformed("a value shorter than its padding"))
+}
+
+/// A scalar child of type `kind`, whose bytes (padding included) are `data`, starting at `offset` in its
+/// container's data.
+fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Result<Value, Undecodable> {
     Ok(match kind {
         JENTRY_ISSTRING => {
             Value::String(std::str::from_utf8(data).map_err(|_| Malformed("a string that is not UTF-8"))?.to_owned())
         }
         JENTRY_ISNUMERIC => {
-            let numeric = aligned()?;
+            let numeric = aligned(data, offset)?;
             // numeric_out reads the varlena's own length: it must lie within the bytes jsonb gave it.
             // SAFETY: reads the 4-byte varlena header inside `numeric`.
             if numeric.len() < VARHDRSZ || unsafe { pgrx::varsize_any(numeric.as_ptr().cast()) } > numeric.len() {
@@ -297,7 +412,6 @@ fn read_scalar(kind: u32, data: &[u8], offset: usize) -> Result<Value, Malformed
         JENTRY_ISBOOL_TRUE => Value::Bool(true),
         JENTRY_ISBOOL_FALSE => Value::Bool(false),
         JENTRY_ISNULL => Value::Null,
-        JENTRY_ISCONTAINER => read_container(aligned()?)?,
         _ => return Err(Malformed("an entry of an unknown type")),
     })
 }
@@ -318,6 +432,16 @@ mod tests {
     use pgrx::prelude::*;
 
     /// A small deterministic generator (xorshift) for the encoder's comparison documents.
+    /// A document `levels` deep, arrays and objects in turn, with siblings before and after at every level (the
+    /// encoder and decoder keep open containers on a heap stack).
+    fn deep(levels: i64) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        (0..levels).fold(json!("end"), |v, i| match i % 2 {
+            0 => Value::Array(vec![json!(i), v, json!({"k": i})]),
+            _ => Value::Object(Map::from_iter([("z".to_string(), v), ("a".to_string(), json!(i))])),
+        })
+    }
+
     struct Rng(u64);
     impl Rng {
         fn below(&mut self, n: u64) -> u64 {
@@ -379,6 +503,7 @@ mod tests {
             json!({"b": 1, "a": [null, true, "x"], "aa": {"": 0.5}}),
             json!(wide),
             json!((0..100).collect::<Vec<_>>()),
+            deep(2000),
         ] {
             check(&v);
         }
@@ -417,6 +542,7 @@ mod tests {
             json!({"a": [1, {"b": null}], "": "x"}),
             json!({"big": "y".repeat(5000)}),
             json!(["z".repeat(3000), 2.5]),
+            deep(2000),
         ];
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);
         docs.extend((0..200).map(|_| rng.doc(0)));

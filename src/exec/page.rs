@@ -1,7 +1,7 @@
 //! Runs a page statement (`plan::query::page`), then its details statements for the page's rows
 //! (`plan::query::Details`), into `shape`'s row types; the JSON is then shaped in Rust.
 
-use super::jsonb::Decoded;
+use super::jsonb::{Decoded, Undecodable};
 use super::{from_uuid, spi, to_uuid};
 use crate::dsl::Log;
 use crate::plan::lookups::LINK_FIELDS;
@@ -22,16 +22,18 @@ fn tstz(r: &SpiHeapTupleData, i: usize) -> SpiResult<Option<i64>> {
     Ok(r.get::<TimestampWithTimeZone>(i)?.map(|t| t.into_inner()))
 }
 /// A jsonb column of the row `id`; a stored value that breaks jsonb's format is one error naming the row and
-/// the field (XX001), so that a page renders whole or not at all.
+/// the field (XX001), so that a page renders whole or not at all. One nested deeper than Go decodes is read no
+/// further (`shape::beyond_go`).
 fn json_col(r: &SpiHeapTupleData, i: usize, id: uuid::Uuid, field: &str) -> SpiResult<Value> {
     match r.get::<Decoded>(i)?.map(|j| j.0) {
         None => Ok(Value::Null),
         Some(Ok(v)) => Ok(v),
-        Some(Err(m)) => {
+        Some(Err(Undecodable::TooDeep)) => Ok(shape::beyond_go()),
+        Some(Err(Undecodable::Malformed(m))) => {
             pgrx::ereport!(
                 ERROR,
                 pgrx::PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
-                format!("audit_ext: the {field} of audit log {id} is not valid jsonb ({})", m.0)
+                format!("audit_ext: the {field} of audit log {id} is not valid jsonb ({m})")
             );
         }
     }

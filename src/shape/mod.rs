@@ -64,24 +64,39 @@ pub fn go_ip(host: &str) -> String {
     }
 }
 
+/// Go's `encoding/json` refuses JSON whose objects and arrays nest deeper than this (its scanner's
+/// `maxNestingDepth`), so Coder's decode of such a stored `diff` or `additional_fields` fails.
+pub const GO_MAX_DEPTH: usize = 10_000;
+
+/// What `AuditRow::diff` and `additional_fields` hold for a stored document nested deeper than `GO_MAX_DEPTH`
+/// (which is not read further): like any JSON that is not an object, it fails Coder's decode, so `diff`
+/// shapes to `{}` and `additional_fields` to Coder's "unknown" object.
+pub fn beyond_go() -> Value {
+    Value::String(format!("a document nested deeper than {GO_MAX_DEPTH} levels"))
+}
+
 /// The audit `diff` after Go's decode into `map[string]AuditDiffField` and re-encode: each field keeps `old`
 /// and `new` (dropped when null) and `secret` (false unless a boolean); JSON null stays null; anything but an
 /// object becomes `{}`.
-pub fn diff(d: &Value) -> Value {
+pub fn diff(d: Value) -> Value {
     match d {
         Value::Null => Value::Null,
+        // Values move, never clone: a field's value may nest up to GO_MAX_DEPTH levels.
         Value::Object(fields) => Value::Object(
             fields
-                .iter()
+                .into_iter()
                 .map(|(k, v)| {
                     let mut f = Map::new();
-                    for key in ["old", "new"] {
-                        if let Some(x) = v.get(key).filter(|x| !x.is_null()) {
-                            f.insert(key.into(), x.clone());
+                    let secret = v.get("secret").and_then(Value::as_bool).unwrap_or(false);
+                    if let Value::Object(mut v) = v {
+                        for key in ["old", "new"] {
+                            if let Some(x) = v.remove(key).filter(|x| !x.is_null()) {
+                                f.insert(key.into(), x);
+                            }
                         }
                     }
-                    f.insert("secret".into(), Value::Bool(v.get("secret").and_then(Value::as_bool).unwrap_or(false)));
-                    (k.clone(), Value::Object(f))
+                    f.insert("secret".into(), Value::Bool(secret));
+                    (k, Value::Object(f))
                 })
                 .collect(),
         ),
@@ -406,7 +421,7 @@ pub fn audit_log(r: AuditRow, joined: &Joined) -> Result<Value, Unrenderable> {
     m.insert("resource_target".into(), json!(r.resource_target));
     m.insert("resource_icon".into(), json!(r.resource_icon));
     m.insert("action".into(), json!(r.action));
-    m.insert("diff".into(), diff(&r.diff));
+    m.insert("diff".into(), diff(r.diff));
     m.insert("status_code".into(), json!(r.status_code));
     m.insert("additional_fields".into(), additional_fields(r.additional_fields));
     m.insert("resource_link".into(), json!(if r.is_deleted { String::new() } else { r.resource_link }));
@@ -625,12 +640,12 @@ mod tests {
         let d = json!({"name": {"old": null, "new": "dev", "secret": false}, "token": {"secret": true},
                        "ttl": {"new": 3600, "extra": 1}, "odd": "x", "s": {"secret": "yes"}});
         assert_eq!(
-            diff(&d),
+            diff(d),
             json!({"name": {"new": "dev", "secret": false}, "token": {"secret": true},
                                     "ttl": {"new": 3600, "secret": false}, "odd": {"secret": false}, "s": {"secret": false}})
         );
-        assert_eq!(diff(&Value::Null), Value::Null);
-        assert_eq!(diff(&json!([1, 2])), json!({}));
+        assert_eq!(diff(Value::Null), Value::Null);
+        assert_eq!(diff(json!([1, 2])), json!({}));
     }
 
     #[test]
@@ -686,6 +701,52 @@ mod tests {
             "{user} updated sharing for chat {target}"
         );
         assert_eq!(description("chat", "write", 200, &json!({"title": {}})), "{user} updated chat {target}");
+    }
+
+    /// A document as deep as Go decodes (`GO_MAX_DEPTH`) shapes, and is dropped, within 1 MB of stack in a
+    /// release build: a backend has 8, and nothing here checks the depth as PostgreSQL's own code does. (Deeper documents never
+    /// get here: `exec::jsonb::decode` stops at that depth, and `beyond_go` shapes as Coder does.)
+    #[test]
+    fn documents_as_deep_as_go_decodes_shape_on_a_small_stack() {
+        // Built by moves (`json!` with a Value inside would serialize it, recursively).
+        let chain = |depth: usize, key: &str| {
+            (0..depth).fold(json!(1), |v, _| Value::Object(Map::from_iter([(key.to_string(), v)])))
+        };
+        let doc = |key: &str, v| Value::Object(Map::from_iter([(key.to_string(), v)]));
+        let run = move || {
+            let row = |diff, additional_fields| AuditRow {
+                id: Uuid::nil(),
+                request_id: Uuid::nil(),
+                time: 0,
+                ip: None,
+                user_agent: None,
+                resource_type: "workspace".into(),
+                resource_id: Uuid::nil(),
+                resource_target: String::new(),
+                resource_icon: String::new(),
+                action: "write".into(),
+                diff,
+                status_code: 200,
+                additional_fields,
+                organization_id: Uuid::nil(),
+                user_id: Uuid::nil(),
+                is_deleted: false,
+                resource_link: String::new(),
+            };
+            let deep = row(doc("f", chain(GO_MAX_DEPTH - 1, "new")), doc("extra", chain(GO_MAX_DEPTH - 1, "x")));
+            let e = audit_log(deep, &Joined::default()).unwrap();
+            let depth =
+                |mut v: &Value| std::iter::from_fn(|| v.as_object()?.values().next().inspect(|x| v = x)).count();
+            assert_eq!(depth(&e["diff"]), GO_MAX_DEPTH);
+            assert_eq!(depth(&e["additional_fields"]), GO_MAX_DEPTH);
+            assert_eq!(depth(&e["diff"]["f"]["new"]), GO_MAX_DEPTH - 2);
+            let b = audit_log(row(beyond_go(), beyond_go()), &Joined::default()).unwrap();
+            assert_eq!((&b["diff"], &b["additional_fields"]["workspace_name"]), (&json!({}), &json!("unknown")));
+        };
+        // Measured: a release build needs between 512 kB and 1 MB for it (dropping the values recurses), a debug
+        // build between 2 and 4 MB.
+        let stack = if cfg!(debug_assertions) { 4 << 20 } else { 1 << 20 };
+        std::thread::Builder::new().stack_size(stack).spawn(run).unwrap().join().unwrap();
     }
 
     #[test]

@@ -9,8 +9,8 @@
 #   4. client:     a thin API layer in Python over psycopg 3 (extended protocol, prepared statements), checked
 #                  against plain SQL and Coder's JSON Schemas (tests/client/)
 #   5. standby:    a primary and a streaming replica; every read function answers the same on both
-#   6. fuzz:       a 200000-input libFuzzer smoke run of parse → compile → render (tests/scripts/fuzz.sh); the long
-#                  run is `make fuzz`
+#   6. fuzz:       200000-input libFuzzer smoke runs of both targets (tests/scripts/fuzz.sh): the filter path
+#                  (parse → compile → render) and the response path (stored rows → shape); the long run is `make fuzz`
 # Exits non-zero if any tier fails. Run as root on a fresh machine: setup installs what is missing.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -70,7 +70,7 @@ echo "== tier 5: hot standby (primary + streaming replica)"
 bash tests/scripts/standby.sh 2>&1 | tee "$OUT/standby.log"; rc=${PIPESTATUS[0]}
 read -r p f < <(script_counts "$OUT/standby.log"); record standby "$rc" "$p" "$f"
 
-echo "== tier 6: fuzz smoke (libFuzzer, 200000 inputs through parse → compile → render)"
+echo "== tier 6: fuzz smoke (libFuzzer, 200000 inputs each: parse → compile → render, and stored rows → shape)"
 FUZZ_SKIP_SETUP=1 bash tests/scripts/fuzz.sh 2>&1 | tee "$OUT/fuzz.log"; rc=${PIPESTATUS[0]}
 record fuzz "$rc" "$((rc == 0))" 0
 

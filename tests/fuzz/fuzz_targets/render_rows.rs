@@ -915,7 +915,6 @@ fn validate(v: &jsonschema::Validator, entry: &Value, what: &str, row: &dyn std:
 }
 
 fn one(data: &[u8]) {
-    deep_check();
     let s = schemas();
     let mut r = In { b: data, deep: false };
     let mut tol = Tol::default();
@@ -964,60 +963,9 @@ fn one(data: &[u8]) {
     assert!(!strict() || tol.0.is_empty(), "AUDIT_EXT_FUZZ_STRICT=1 and the entry needed tolerances {:?}", tol.0);
 }
 
-/// Once per process: a row whose `diff` and `additional_fields` are nested as deep as PostgreSQL stores jsonb at
-/// the default max_stack_depth of 2 MB (jsonb_in stops at about 13,100 levels of objects, 14,550 of arrays;
-/// nesting with jsonb_build_object hits the same limit) shapes on an 8 MB stack, a backend's, without overflowing it: nothing in Rust checks the
-/// stack depth as PostgreSQL's own code does, and a stack overflow would take the whole server through crash
-/// recovery. (This build overflows at about 21,000 levels, in `shape::diff`'s clone of a field's value; a
-/// max_stack_depth raised towards its 7.5 MB ceiling stores some 45,000.) AUDIT_EXT_FUZZ_DEEPEST=N tries N.
-/// The fuzzed chains stop at 2047 levels, for speed.
-const DEEPEST: usize = 16_000;
-
-fn deep_chain(depth: usize) -> Value {
-    let mut v = json!(1);
-    for i in 0..depth {
-        let k = if i % 2 == 0 { "new" } else { "old" };
-        v = Value::Object(Map::from_iter([(k.to_string(), v)]));
-    }
-    v
-}
-
-fn deep_check() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let depth = std::env::var("AUDIT_EXT_FUZZ_DEEPEST").ok().and_then(|d| d.parse().ok()).unwrap_or(DEEPEST);
-        let run = move || {
-            let row = AuditRow {
-                id: Uuid::nil(),
-                request_id: Uuid::nil(),
-                time: 0,
-                ip: None,
-                user_agent: None,
-                resource_type: "workspace".into(),
-                resource_id: Uuid::nil(),
-                resource_target: String::new(),
-                resource_icon: String::new(),
-                action: "write".into(),
-                diff: Value::Object(Map::from_iter([("f".to_string(), deep_chain(depth))])),
-                status_code: 200,
-                additional_fields: Value::Object(Map::from_iter([("extra".to_string(), deep_chain(depth))])),
-                organization_id: Uuid::nil(),
-                user_id: Uuid::nil(),
-                is_deleted: false,
-                resource_link: String::new(),
-            };
-            let e = shape::audit_log(row, &Joined::default()).expect("renders");
-            assert!(e["diff"]["f"].is_object(), "the deep field is kept");
-            // Dropping `e` (and the row's values inside shape) is as recursive as cloning.
-        };
-        std::thread::Builder::new()
-            .stack_size(8 << 20)
-            .spawn(run)
-            .expect("a thread")
-            .join()
-            .unwrap_or_else(|_| panic!("a {depth}-deep diff does not shape on an 8 MB stack"));
-    });
-}
+// Documents deeper than the fuzzed chains (as deep as Go decodes, 10,000 levels, and deeper) are checked by
+// the unit test `shape::tests::documents_as_deep_as_go_decodes_shape_on_a_small_stack` and the golden
+// tests/pg_regress/sql/deep_documents.sql.
 
 static SLOWEST_US: AtomicU64 = AtomicU64::new(0);
 
@@ -1034,7 +982,6 @@ fuzz_target!(|data: &[u8]| {
         return one(data);
     }
     let _ = schemas(); // compiled once, not counted against the first input
-    deep_check();
     let t = cpu_us();
     one(data);
     let us = cpu_us() - t;
