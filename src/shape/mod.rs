@@ -75,33 +75,64 @@ pub fn beyond_go() -> Value {
     Value::String(format!("a document nested deeper than {GO_MAX_DEPTH} levels"))
 }
 
-/// The audit `diff` after Go's decode into `map[string]AuditDiffField` and re-encode: each field keeps `old`
-/// and `new` (dropped when null) and `secret` (false unless a boolean); JSON null stays null; anything but an
-/// object becomes `{}`.
+/// The audit `diff` after Go's decode into `map[string]AuditDiffField` and re-encode (`diff_field`); JSON null
+/// stays null; anything but an object becomes `{}`.
 pub fn diff(d: Value) -> Value {
     match d {
         Value::Null => Value::Null,
-        // Values move, never clone: a field's value may nest up to GO_MAX_DEPTH levels.
-        Value::Object(fields) => Value::Object(
-            fields
-                .into_iter()
-                .map(|(k, v)| {
-                    let mut f = Map::new();
-                    let secret = v.get("secret").and_then(Value::as_bool).unwrap_or(false);
-                    if let Value::Object(mut v) = v {
-                        for key in ["old", "new"] {
-                            if let Some(x) = v.remove(key).filter(|x| !x.is_null()) {
-                                f.insert(key.into(), x);
-                            }
-                        }
-                    }
-                    f.insert("secret".into(), Value::Bool(secret));
-                    (k, Value::Object(f))
-                })
-                .collect(),
-        ),
+        Value::Object(fields) => Value::Object(fields.into_iter().map(|(k, v)| (k, diff_field(v))).collect()),
         _ => json!({}),
     }
+}
+
+/// One field of the diff as Go's decode into `AuditDiffField` leaves it. Keys match its `old`, `new` and
+/// `secret` as Go matches them (`go_folded`), in jsonb's key order, so a later match wins. A null `old` or
+/// `new` unsets it (then omitted); a `secret` that is not a boolean leaves it as it was (false at first); a
+/// field that is not an object is `{"secret": false}`. Values move, never clone: one may nest up to
+/// `GO_MAX_DEPTH` levels.
+fn diff_field(v: Value) -> Value {
+    let (mut old, mut new, mut secret) = (None, None, false);
+    if let Value::Object(m) = v {
+        let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+        entries.sort_by(|x, y| jsonb_key_order(&x.0, &y.0));
+        for (k, x) in entries {
+            match go_folded(&k).as_str() {
+                "old" => old = Some(x).filter(|x| !x.is_null()),
+                "new" => new = Some(x).filter(|x| !x.is_null()),
+                "secret" => secret = x.as_bool().unwrap_or(secret),
+                _ => {}
+            }
+        }
+    }
+    let mut f = Map::new();
+    if let Some(x) = old {
+        f.insert("old".into(), x);
+    }
+    if let Some(x) = new {
+        f.insert("new".into(), x);
+    }
+    f.insert("secret".into(), Value::Bool(secret));
+    Value::Object(f)
+}
+
+/// jsonb's order of object keys (shorter first, then bytewise): the order Go's decoder reads a stored object in.
+fn jsonb_key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+}
+
+/// An object key as Go's `encoding/json` compares it with a struct field's lower-case ASCII name: Go folds both
+/// (`foldName`: ASCII letters upper-cased, any other rune to `ToUpper(ToLower(r))`), and the only other runes
+/// that fold into ASCII are ſ (U+017F) → S, ı (U+0131) and İ (U+0130) → I, and the Kelvin sign (U+212A) → K.
+/// Here, lower case: a key matches a field when this equals the field's name.
+fn go_folded(key: &str) -> String {
+    key.chars()
+        .map(|c| match c {
+            '\u{17f}' => 's',
+            '\u{131}' | '\u{130}' => 'i',
+            '\u{212a}' => 'k',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
 }
 
 /// Whether Go's `uuid.Parse` accepts `s`: 32 hex digits, the 36-character form, `{…}`, or `urn:uuid:…`. The
@@ -118,13 +149,13 @@ fn go_uuid_parses(s: &str) -> bool {
 }
 
 /// `additional_fields` as Coder returns it: unchanged, unless Go's decode into `audit.AdditionalFields`
-/// fails (not an object or null; a known key holding a non-string; an unparsable `workspace_id`; Go matches
-/// keys case-insensitively), in which case Coder's "unknown" object.
+/// fails (not an object or null; a known key holding a non-string; an unparsable `workspace_id`; keys match
+/// as Go matches them, `go_folded`), in which case Coder's "unknown" object.
 pub fn additional_fields(a: Value) -> Value {
     let fails = match &a {
         Value::Null => false,
         Value::Object(m) => m.iter().any(|(k, v)| {
-            let k = k.to_ascii_lowercase();
+            let k = go_folded(k);
             match (k.as_str(), v) {
                 (_, Value::Null) => false,
                 ("workspace_name" | "build_number" | "build_reason" | "workspace_owner", v) => !v.is_string(),
@@ -143,16 +174,16 @@ pub fn additional_fields(a: Value) -> Value {
 }
 
 /// The `additional_fields` values Coder's links read (`keys`, lower case), as Go's `json.Unmarshal` into
-/// `audit.AdditionalFields` leaves them on Coder's side: keys match case-insensitively and are decoded in
+/// `audit.AdditionalFields` leaves them on Coder's side: keys match as Go matches them (`go_folded`) and are decoded in
 /// jsonb's key order (shorter first, then bytewise), so a later match wins; a null or non-string value leaves
 /// the field as it was; a `workspace_id` string that is not a uuid stops the decode there. Missing → "".
 pub fn link_fields<const N: usize>(a: &Value, keys: [&str; N]) -> [String; N] {
     let mut out: [String; N] = std::array::from_fn(|_| String::new());
     let Value::Object(m) = a else { return out };
     let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-    entries.sort_by(|x, y| x.0.len().cmp(&y.0.len()).then_with(|| x.0.as_bytes().cmp(y.0.as_bytes())));
+    entries.sort_by(|x, y| jsonb_key_order(x.0, y.0));
     for (k, v) in entries {
-        let k = k.to_ascii_lowercase();
+        let k = go_folded(k);
         if k == "workspace_id" && v.as_str().is_some_and(|s| !go_uuid_parses(s)) {
             break;
         }
@@ -627,6 +658,10 @@ mod tests {
         assert_eq!(f(json!({"Workspace_Name": "a"})), ["a", "", ""]);
         assert_eq!(f(json!({"WORKSPACE_NAME": "upper", "workspace_name": "lower"})), ["lower", "", ""]);
         assert_eq!(f(json!({"workspace_name": "x", "WORKSPACE_NAME": 1})), ["x", "", ""]);
+        // Go's folding beyond ASCII: ſ is s, ı and İ are i, the Kelvin sign is k; other letters never match.
+        assert_eq!(f(json!({"workſpace_name": "long s", "buıld_number": "9"})), ["long s", "9", ""]);
+        assert_eq!(f(json!({"wor\u{212a}space_owner": "kelvin", "bu\u{130}ld_number": "8"})), ["", "8", "kelvin"]);
+        assert_eq!(f(json!({"workspace_nåme": "x", "workspace_nąme": "y"})), ["", "", ""]);
         // A workspace_id that is not a uuid stops the decode: later keys (jsonb order) stay empty.
         let bad = json!({"build_number": "7", "workspace_id": "nope", "workspace_name": "ws"});
         assert_eq!(f(bad), ["", "7", ""]);
@@ -644,6 +679,17 @@ mod tests {
             json!({"name": {"new": "dev", "secret": false}, "token": {"secret": true},
                                     "ttl": {"new": 3600, "secret": false}, "odd": {"secret": false}, "s": {"secret": false}})
         );
+        // Keys as Go matches them (ASCII case, ſ, ı, İ, the Kelvin sign), read in jsonb's order (length, then
+        // bytes) so the later match wins; a null unsets old/new; a secret that is not a boolean changes nothing.
+        let d = json!({"a": {"OLD": 1, "old": 2}, "b": {"old": 1, "Old": null}, "c": {"ſecret": true, "New": "n"},
+                       "d": {"secret": true, "SECRET": "x"}, "e": {"secret": true, "ſecret": false},
+                       "f": {"nеw": 1, "neW": [2]}});
+        assert_eq!(
+            diff(d),
+            json!({"a": {"old": 2, "secret": false}, "b": {"old": 1, "secret": false},
+                   "c": {"new": "n", "secret": true}, "d": {"secret": true}, "e": {"secret": false},
+                   "f": {"new": [2], "secret": false}})
+        );
         assert_eq!(diff(Value::Null), Value::Null);
         assert_eq!(diff(json!([1, 2])), json!({}));
     }
@@ -659,6 +705,8 @@ mod tests {
             json!("x"),
             json!({"Workspace_Name": true}),
             json!({"workspace_id": "nope"}),
+            json!({"wor\u{212a}space_id": "nope"}),
+            json!({"workſpace_name": 1}),
         ] {
             assert_eq!(additional_fields(bad.clone())["workspace_name"], "unknown", "{bad}");
         }
