@@ -415,7 +415,7 @@ impl Joined {
 }
 
 /// An audit row with its `is_deleted` and `resource_link` (looked up by the details statement).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct AuditRow {
     pub id: Uuid,
     pub request_id: Uuid,
@@ -763,23 +763,12 @@ mod tests {
         let doc = |key: &str, v| Value::Object(Map::from_iter([(key.to_string(), v)]));
         let run = move || {
             let row = |diff, additional_fields| AuditRow {
-                id: Uuid::nil(),
-                request_id: Uuid::nil(),
-                time: 0,
-                ip: None,
-                user_agent: None,
                 resource_type: "workspace".into(),
-                resource_id: Uuid::nil(),
-                resource_target: String::new(),
-                resource_icon: String::new(),
                 action: "write".into(),
                 diff,
                 status_code: 200,
                 additional_fields,
-                organization_id: Uuid::nil(),
-                user_id: Uuid::nil(),
-                is_deleted: false,
-                resource_link: String::new(),
+                ..Default::default()
             };
             let deep = row(doc("f", chain(GO_MAX_DEPTH - 1, "new")), doc("extra", chain(GO_MAX_DEPTH - 1, "x")));
             let e = audit_log(deep, &Joined::default()).unwrap();
@@ -808,22 +797,15 @@ mod tests {
         j.organizations.insert(org, Organization { name: Some("acme".into()), ..Default::default() });
         let row = |user_id, organization_id| AuditRow {
             id: Uuid::from_u128(9),
-            request_id: Uuid::nil(),
-            time: 0,
-            ip: None,
-            user_agent: None,
             resource_type: "workspace".into(),
-            resource_id: Uuid::nil(),
             resource_target: "ws".into(),
-            resource_icon: String::new(),
             action: "create".into(),
-            diff: Value::Null,
             status_code: 200,
-            additional_fields: Value::Null,
             organization_id,
             user_id,
             is_deleted: true,
             resource_link: "/@alice/ws".into(),
+            ..Default::default()
         };
         let a = audit_log(row(alice, org), &j).unwrap();
         assert_eq!(a["user"], user(alice, &j.users[&alice]).unwrap());

@@ -5,8 +5,10 @@
 # Prints pgbench's throughput and latency for readers and writers, the number of failed transactions (must be
 # 0), and each reader backend's private memory (RssAnon from /proc) sampled every minute (every third of a
 # run shorter than 5 minutes), with its slope after warm-up (the first sixth) in MB per 10 minutes: a backend
-# whose memory grew with the number of calls would show a steady slope. The soak: make load DURATION=1800
-# ROWS=1000000.
+# whose memory grew with the number of calls would show a steady slope. For one reader it also dumps
+# PostgreSQL's memory contexts (pg_log_backend_memory_contexts) at every sample and prints, first sample → last,
+# their grand total and each top-level context that grew: what RssAnon gained beyond that is malloc's (Rust's
+# allocations, libc's arenas), not a context's. The soak: make load DURATION=1800 ROWS=1000000.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-180}; rows=${2:-100000}
@@ -37,19 +39,44 @@ rss() { # pid → RssAnon in kB
 reader_pids() {
   "${psql[@]}" -At -c "SELECT pid FROM pg_stat_activity WHERE query LIKE '%audit_ext.%' AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
 }
+# One reader's memory contexts, dumped into the server log: "seconds context kB" lines (context "(grand total)"
+# and each top-level context with its descendants), for the first reader backend.
+log=${AUDIT_EXT_CLUSTER_ROOT:-/tmp/audit_ext}/load/log
+contexts=$out/contexts.tsv; : > "$contexts"; watched=
+dump_contexts() { # seconds
+  [ -n "$watched" ] || watched=$(reader_pids | head -n1)
+  [ -n "$watched" ] || return 0
+  local from; from=$(stat -c %s "$log")
+  "${psql[@]}" -At -c "SELECT pg_log_backend_memory_contexts($watched)" > /dev/null || return 0
+  sleep 2
+  tail -c +"$((from + 1))" "$log" | grep -F "[$watched]" | awk -v t="$1" '
+    /level: [0-9]+;/ {
+      match($0, /level: [0-9]+;/); level = substr($0, RSTART + 7, RLENGTH - 8) + 0
+      if (match($0, /more child contexts containing [0-9]+ total/)) { split(substr($0, RSTART, RLENGTH), w, " "); kb = w[5] }
+      else if (match($0, /: [0-9]+ total in/)) { kb = substr($0, RSTART + 2, RLENGTH - 11) }
+      else next
+      if (level == 1) top = ($0 ~ /more child contexts/) ? "(other small contexts)" : substr($0, index($0, "; ") + 2, index($0, ": " kb " total") - index($0, "; ") - 2)
+      if (level >= 1) sum[top] += kb
+    }
+    /Grand total: [0-9]+ bytes/ { match($0, /Grand total: [0-9]+/); grand = substr($0, RSTART + 13, RLENGTH - 13) }
+    END { if (grand != "") { print t "\t(grand total)\t" grand / 1024; for (c in sum) print t "\t" c "\t" sum[c] / 1024 } }' >> "$contexts"
+  echo "$1 $watched $(rss "$watched")" >> "$out/watched.tsv"
+}
 commits() {
   "${psql[@]}" -At -c "SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = 'audit_ext_load'"
 }
 # Every reader backend's private memory once a minute (and at the end): "seconds pid kB" lines. Caches fill
 # while the backends warm up; after that a leak per call would show as a steady slope.
-samples=$out/rss.tsv; : > "$samples"
+samples=$out/rss.tsv; : > "$samples"; : > "$out/watched.tsv"
 every=$(( duration < 300 ? duration / 3 : 60 ))
 t=0
 while [ $((t + every)) -lt "$duration" ]; do
   sleep "$every"; t=$((t + every))
   for pid in $(reader_pids); do echo "$t $pid $(rss "$pid")"; done >> "$samples"
+  dump_contexts "$t"
 done
-sleep $((duration - t - 3 > 0 ? duration - t - 3 : 0))
+sleep $((duration - t - 6 > 0 ? duration - t - 6 : 0))
+dump_contexts "$((duration - 6))"
 for pid in $(reader_pids); do echo "$((duration - 3)) $pid $(rss "$pid")"; done >> "$samples"
 rc=0; wait "$readers" || rc=$?; wait "$writers" || rc=$?
 
@@ -75,6 +102,17 @@ awk -v warm="$warm" '
     }
     printf "   %d reader backends; steepest slope after warm-up: %+.2f MB / 10 min\n", count, worst
   }' "$samples"
+if [ -s "$contexts" ]; then
+  echo "-- one reader (pid $watched): PostgreSQL's memory contexts against its RssAnon, first sample → last:"
+  awk -F'\t' '
+    { if (!($2 in a)) { a[$2] = $3; order[++n] = $2 } b[$2] = $3 }
+    END {
+      printf "   contexts (grand total) %.1f → %.1f MB\n", a["(grand total)"] / 1024, b["(grand total)"] / 1024
+      for (i = 1; i <= n; i++) { c = order[i]; if (c != "(grand total)" && b[c] - a[c] >= 64)
+        printf "   grew: %-40s %8.0f → %8.0f kB\n", c, a[c], b[c] }
+    }' "$contexts"
+  awk 'NR == 1 { f = $3 } { l = $3 } END { printf "   RssAnon %.1f → %.1f MB\n", f / 1024, l / 1024 }' "$out/watched.tsv"
+fi
 if [ "$rc" -ne 0 ] || grep -q "aborted" "$out/read.log" "$out/write.log"; then
   echo "load: FAILED (pgbench exit $rc; logs in $out)"; exit 1
 fi
