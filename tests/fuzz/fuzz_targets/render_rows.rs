@@ -32,8 +32,7 @@
 //!   keeps but the schema's `^\S(.*\S)?$` rejects under ECMA-262 regex semantics (`.` excludes line
 //!   terminators, `\s` includes U+FEFF): a schema disagreement;
 //! * `zero_user`: the zero `User` Coder and audit_ext send for a connection's user without a users row has
-//!   `status` "", which the schema's `UserStatus` does not list (a schema disagreement; also a NULL status);
-//! * `session`: `client_session_id` on an enum-era (Types) entry, which connection_log.schema.json lacks.
+//!   `status` "", which the schema's `UserStatus` does not list (a schema disagreement; also a NULL status).
 //!
 //! Input layout (every read past the end gives 0, so a short input is a simple row; tests/fuzz/seeds.py writes
 //! the seed corpus in this layout): byte 0 mod 3 selects the log: 0 audit, 1 connection (Types), 2 connection
@@ -854,12 +853,8 @@ fn connection_entry(row: &ConnectionRow, conn: Connections, joined: &Joined, e: 
             m.insert("app_display_name".into(), json!("my_tool"));
         }
     }
-    if !methods {
-        if let Some(session) = m.remove("client_session_id") {
-            assert_eq!(Some(&session), row.client_session_id.as_ref().map(|s| json!(s)).as_ref());
-            tol.note("session");
-        }
-    }
+    let session = row.client_session_id.as_ref().filter(|s| !s.is_empty()).map(|s| json!(s));
+    assert_eq!(m.get("client_session_id"), session.as_ref(), "client_session_id: the stored one, omitted when empty");
     let kinds = if methods { &s.conn_methods } else { &s.conn_types };
     if !kinds.contains(&row.kind) {
         // audit_ext's documented behaviour for a kind it does not know (Coder's enum-era switch agrees).
