@@ -259,7 +259,7 @@ use Undecodable::Malformed;
 
 /// The `jsonb` datum `d` as a `serde_json::Value`, if its containers nest at most `max_depth` deep (a
 /// top-level object or array is depth 1, as Go's scanner counts). Every read is bounds-checked: bytes that
-/// break the format give `Malformed`, never a panic; PostgreSQL's `check_stack_depth` guards each level.
+/// break the format give `Malformed`, never a panic (and no allocation larger than the datum's bytes allow).
 ///
 /// # Safety
 /// `d` is a non-null `jsonb` datum that stays valid for the call.
@@ -431,7 +431,6 @@ fn number(text: &str) -> Value {
 mod tests {
     use pgrx::prelude::*;
 
-    /// A small deterministic generator (xorshift) for the encoder's comparison documents.
     /// A document `levels` deep, arrays and objects in turn, with siblings before and after at every level (the
     /// encoder and decoder keep open containers on a heap stack).
     fn deep(levels: i64) -> serde_json::Value {
@@ -442,6 +441,7 @@ mod tests {
         })
     }
 
+    /// A small deterministic generator (xorshift) for the encoder's comparison documents.
     struct Rng(u64);
     impl Rng {
         fn below(&mut self, n: u64) -> u64 {

@@ -174,9 +174,9 @@ pub fn additional_fields(a: Value) -> Value {
 }
 
 /// The `additional_fields` values Coder's links read (`keys`, lower case), as Go's `json.Unmarshal` into
-/// `audit.AdditionalFields` leaves them on Coder's side: keys match as Go matches them (`go_folded`) and are decoded in
-/// jsonb's key order (shorter first, then bytewise), so a later match wins; a null or non-string value leaves
-/// the field as it was; a `workspace_id` string that is not a uuid stops the decode there. Missing → "".
+/// `audit.AdditionalFields` leaves them on Coder's side: keys match as Go matches them (`go_folded`) and are
+/// decoded in jsonb's key order (shorter first, then bytewise), so a later match wins; a null or non-string value
+/// leaves the field as it was; a `workspace_id` string that is not a uuid stops the decode there. Missing → "".
 pub fn link_fields<const N: usize>(a: &Value, keys: [&str; N]) -> [String; N] {
     let mut out: [String; N] = std::array::from_fn(|_| String::new());
     let Value::Object(m) = a else { return out };
@@ -752,8 +752,8 @@ mod tests {
     }
 
     /// A document as deep as Go decodes (`GO_MAX_DEPTH`) shapes, and is dropped, within 1 MB of stack in a
-    /// release build: a backend has 8, and nothing here checks the depth as PostgreSQL's own code does. (Deeper documents never
-    /// get here: `exec::jsonb::decode` stops at that depth, and `beyond_go` shapes as Coder does.)
+    /// release build: a backend has 8, and nothing here checks the depth as PostgreSQL's own code does. (Deeper
+    /// documents never get here: `exec::jsonb::decode` stops at that depth, and `beyond_go` shapes as Coder does.)
     #[test]
     fn documents_as_deep_as_go_decodes_shape_on_a_small_stack() {
         // Built by moves (`json!` with a Value inside would serialize it, recursively).
