@@ -24,13 +24,19 @@ else
   echo "seeding $rows audit rows…" >&2
   time "${psql[@]}" -d "$db" -f tests/fixture/schema.sql -c "SET audit_ext_fixture.audit_rows = $rows" \
     -f tests/fixture/seed.sql -c "CREATE EXTENSION audit_ext" \
-    -c "UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid" \
     -c "INSERT INTO ai_seat_state (user_id, first_used_at, last_used_at, last_event_type, last_event_description, updated_at)
         SELECT id, created_at, created_at, CASE WHEN abs(hashtext(id::text)) % 2 = 0 THEN 'aibridge' ELSE 'task' END::ai_seat_usage_reason,
                '', created_at FROM users WHERE abs(hashtext(id::text)) % 3 = 0" \
     -c "VACUUM ANALYZE" >&2
 fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
+# The organization-scoped readers of the scenarios, every run (a reused cluster may predate them): user 58 is the
+# fixture's organization-auditor of one organization, user 8 of its two (9 and 16), user 108 of eight (1-8).
+"${psql[@]}" -c "UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid" \
+  -c "UPDATE organization_members SET roles = '{}' WHERE user_id = md5('user108')::uuid" \
+  -c "INSERT INTO organization_members (user_id, organization_id, created_at, updated_at, roles)
+      SELECT md5('user108')::uuid, md5('org' || o)::uuid, now(), now(), '{organization-auditor}' FROM generate_series(1, 8) o
+      ON CONFLICT (organization_id, user_id) DO UPDATE SET roles = '{organization-auditor}'"
 "${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), current_setting('server_version'))"
 if [ "$cases" = plain ] || [ "$cases" = all ]; then
   "${psql[@]}" -f tests/bench/coder.sql >/dev/null

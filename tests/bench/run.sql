@@ -5,9 +5,10 @@
 SET search_path = public, bench;
 
 CREATE TEMP TABLE scenario (n serial, name text, log text, q text, coder jsonb, actor uuid, orgs uuid[], off int DEFAULT 0);
--- user 1 is an owner; user 8 is organization-auditor of orgs 9 and 16 (set up by bench.sh).
+-- user 1 is an owner; users 58, 8 and 108 are organization-auditors of 1, 2 and 8 organizations (bench.sh).
 INSERT INTO scenario (name, log, q, coder, actor, orgs, off) VALUES
   ('no filter (owner)',              'audit', '', '{}', md5('user1')::uuid, NULL, 0),
+  ('action',                         'audit', 'action:delete', '{"action":"delete"}', md5('user1')::uuid, NULL, 0),
   ('resource_type+action',           'audit', 'workspace action:delete', '{"resource_type":"workspace","action":"delete"}', md5('user1')::uuid, NULL, 0),
   ('username',                       'audit', 'username:alice32', '{"username":"alice32"}', md5('user1')::uuid, NULL, 0),
   ('email',                          'audit', 'email:alice32@example.com', '{"email":"alice32@example.com"}', md5('user1')::uuid, NULL, 0),
@@ -15,9 +16,6 @@ INSERT INTO scenario (name, log, q, coder, actor, orgs, off) VALUES
   ('resource_target',                'audit', 'resource_target:ws-32', '{"resource_target":"ws-32"}', md5('user1')::uuid, NULL, 0),
   ('one-week date range',            'audit', 'date_from:2026-05-01 date_to:2026-05-07', '{"date_from":"2026-05-01T00:00:00Z","date_to":"2026-05-07T23:59:59Z"}', md5('user1')::uuid, NULL, 0),
   ('offset 2000',                    'audit', '', '{}', md5('user1')::uuid, NULL, 2000),
-  ('org auditor x2: no filter',      'audit', '', '{}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
-  ('org auditor x2: action:delete',  'audit', 'action:delete', '{"action":"delete"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
-  ('org auditor x2: username',       'audit', 'username:olivia28', '{"username":"olivia28"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
   ('no filter (owner)',              'connection', '', '{}', md5('user1')::uuid, NULL, 0),
   ('type:ssh',                       'connection', 'type:ssh', '{"type":"ssh"}', md5('user1')::uuid, NULL, 0),
   ('workspace_owner',                'connection', 'workspace_owner:alice32', '{"workspace_owner":"alice32"}', md5('user1')::uuid, NULL, 0),
@@ -27,9 +25,19 @@ INSERT INTO scenario (name, log, q, coder, actor, orgs, off) VALUES
   ('org auditor x2: no filter',      'connection', '', '{}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
   ('org auditor x2: type:ssh',       'connection', 'type:ssh', '{"type":"ssh"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0),
   ('org auditor x2: workspace_owner','connection', 'workspace_owner:olivia28', '{"workspace_owner":"olivia28"}', md5('user8')::uuid, ARRAY[md5('org9')::uuid, md5('org16')::uuid], 0);
+-- Organization-scoped readers × every audit filter of the owner's: each reads the organizations it audits (the
+-- orgs of Coder's RBAC clause), so "vs owner" compares the same filter between the two kinds of reader.
+INSERT INTO scenario (name, log, q, coder, actor, orgs, off)
+SELECT format('org auditor x%s: %s', r.k, replace(f.name, ' (owner)', '')), 'audit', f.q, f.coder,
+       md5('user' || r.u)::uuid,
+       (SELECT array_agg(organization_id ORDER BY organization_id) FROM organization_members
+         WHERE user_id = md5('user' || r.u)::uuid AND 'organization-auditor' = ANY (roles)), f.off
+FROM (VALUES (1, 58), (2, 8), (8, 108)) r(k, u)
+CROSS JOIN (SELECT * FROM scenario WHERE log = 'audit' AND orgs IS NULL ORDER BY n) f
+ORDER BY r.k, f.n;
 
 CREATE TEMP TABLE result AS
-SELECT s.n, s.log, s.name,
+SELECT s.n, s.log, s.name, s.q, s.off, s.orgs IS NULL AS site_wide,
        bench.median_ms(c.count_sql, :runs) + bench.median_ms(c.page_sql, :runs) AS coder_ms,
        CASE s.log WHEN 'audit' THEN bench.median_ms(format('SELECT bench.coder_audit_lookups(%L)', c.page_sql), :runs) ELSE 0 END AS lookups_ms,
        bench.median_ms(o.call, :runs) AS ours_ms,
@@ -57,8 +65,10 @@ END $$;
 
 SELECT log, name AS scenario, coder_ms AS "Coder SQL ms", coder_ms + lookups_ms AS "Coder page ms",
        ours_ms AS "audit_ext ms", round((coder_ms + lookups_ms) / greatest(ours_ms, 0.01), 1) || 'x' AS speedup,
+       (SELECT round(r.ours_ms / greatest(o.ours_ms, 0.01), 1) || 'x' FROM result o
+         WHERE NOT r.site_wide AND o.site_wide AND (o.log, o.q, o.off) = (r.log, r.q, r.off)) AS "vs owner",
        pg_temp.agree(count_sql, page_sql, call, log) AS "same answer"
-FROM result ORDER BY n;
+FROM result r ORDER BY log, n;
 
 -- AI seats for a page of 100 users: Coder's rule (ai_seat_state, audit_ext's default) and the usage rule.
 SELECT array_agg(id ORDER BY id)::text AS seat_ids FROM (SELECT id FROM users ORDER BY id LIMIT 100) u \gset
