@@ -47,9 +47,10 @@ dump_contexts() { # seconds
   [ -n "$watched" ] || watched=$(reader_pids | head -n1)
   [ -n "$watched" ] || return 0
   local from; from=$(stat -c %s "$log")
-  "${psql[@]}" -At -c "SELECT pg_log_backend_memory_contexts($watched)" > /dev/null || return 0
-  sleep 2
-  tail -c +"$((from + 1))" "$log" | grep -F "[$watched]" | awk -v t="$1" '
+  # false (and a WARNING) once the backend is gone: then there is nothing to read.
+  [ "$("${psql[@]}" -At -c "SELECT pg_log_backend_memory_contexts($watched)" 2>/dev/null)" = t ] || return 0
+  sleep 1
+  { tail -c +"$((from + 1))" "$log" | grep -F "[$watched]" || true; } | awk -v t="$1" '
     /level: [0-9]+;/ {
       match($0, /level: [0-9]+;/); level = substr($0, RSTART + 7, RLENGTH - 8) + 0
       if (match($0, /more child contexts containing [0-9]+ total/)) { split(substr($0, RSTART, RLENGTH), w, " "); kb = w[5] }
@@ -68,16 +69,19 @@ commits() {
 # Every reader backend's private memory once a minute (and at the end): "seconds pid kB" lines. Caches fill
 # while the backends warm up; after that a leak per call would show as a steady slope.
 samples=$out/rss.tsv; : > "$samples"; : > "$out/watched.tsv"
+# Times are seconds since pgbench started, by the clock (sampling takes a few seconds each time).
 every=$(( duration < 300 ? duration / 3 : 60 ))
-t=0
-while [ $((t + every)) -lt "$duration" ]; do
-  sleep "$every"; t=$((t + every))
+start=$SECONDS; next=$every
+while [ $((next + 10)) -lt "$duration" ]; do
+  sleep $((next - (SECONDS - start) > 0 ? next - (SECONDS - start) : 0))
+  t=$((SECONDS - start))
   for pid in $(reader_pids); do echo "$t $pid $(rss "$pid")"; done >> "$samples"
   dump_contexts "$t"
+  next=$((next + every))
 done
-sleep $((duration - t - 6 > 0 ? duration - t - 6 : 0))
-dump_contexts "$((duration - 6))"
-for pid in $(reader_pids); do echo "$((duration - 3)) $pid $(rss "$pid")"; done >> "$samples"
+sleep $((duration - 5 - (SECONDS - start) > 0 ? duration - 5 - (SECONDS - start) : 0))
+t=$((SECONDS - start))
+for pid in $(reader_pids); do echo "$t $pid $(rss "$pid")"; done >> "$samples"
 rc=0; wait "$readers" || rc=$?; wait "$writers" || rc=$?
 
 echo "-- readers (each transaction = audit page + audit count + connection page + AI seats of 100 users):"

@@ -4,7 +4,8 @@
 #                           and removed first); prints the port
 #   cluster.sh stop NAME    stops it (no error if it is not running)
 #   cluster.sh port NAME    prints the port of a running cluster
-# AUDIT_EXT_PG_OPTS adds server options at start (the benchmark uses it for memory settings).
+# AUDIT_EXT_PG_OPTS adds server options at start (the benchmark uses it for memory settings); AUDIT_EXT_PG_ENV adds
+# NAME=VALUE environment variables for the server (make load uses it to try glibc malloc settings).
 # Run as root (it switches to postgres) or as postgres itself.
 set -euo pipefail
 BIN=/usr/lib/postgresql/15/bin
@@ -41,7 +42,9 @@ case "$cmd" in
       port=$((port + 1)); [ "$port" -lt $((base + 200)) ] || { echo "cluster: no free port near $base" >&2; exit 1; }
     done
     # No Rust backtraces in error details (the machine may export RUST_BACKTRACE): errors read as users see them.
-    if ! as_pg env RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+    # AUDIT_EXT_PG_ENV adds environment variables for the server (the soak's malloc experiment uses it).
+    # shellcheck disable=SC2086
+    if ! as_pg env RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 ${AUDIT_EXT_PG_ENV:-} "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
         -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c timezone=UTC -c fsync=off ${AUDIT_EXT_PG_OPTS:-}" \
         start >/dev/null; then
       echo "cluster: server did not start; last lines of $dir/log:" >&2; tail -n 20 "$dir/log" >&2 || true
