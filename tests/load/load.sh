@@ -106,12 +106,25 @@ awk -v warm="$warm" '
     }
     printf "   %d reader backends; steepest slope after warm-up: %+.2f MB / 10 min\n", count, worst
   }' "$samples"
+# A sample may catch a reader in the middle of a call; its lowest sample in a window is its memory between calls.
+# That baseline in the first and the last third after warm-up: a backend that kept memory call after call would
+# rise from one to the other.
+awk -v warm="$warm" -v d="$duration" '
+  { t = $1; if (t < warm) next; third = (t < warm + (d - warm) / 3) ? 1 : (t >= d - (d - warm) / 3) ? 3 : 2
+    if (third == 2) next; k = $2 SUBSEP third; if (!(k in low) || $3 < low[k]) low[k] = $3; pids[$2] = 1 }
+  END {
+    lo = 1e9; hi = -1e9
+    for (p in pids) if (((p, 1) in low) && ((p, 3) in low)) { r = (low[p, 3] - low[p, 1]) / 1024; if (r < lo) lo = r; if (r > hi) hi = r; n++ }
+    if (n) printf "   between calls (lowest sample), first third → last third after warm-up: %+.2f to %+.2f MB over %d readers\n", lo, hi, n
+  }' "$samples"
 if [ -s "$contexts" ]; then
   echo "-- one reader (pid $watched): PostgreSQL's memory contexts against its RssAnon, first sample → last:"
-  awk -F'\t' '
-    { if (!($2 in a)) { a[$2] = $3; order[++n] = $2 } b[$2] = $3 }
+  awk -F'\t' -v half=$((duration / 2)) '
+    { if (!($2 in a)) { a[$2] = $3; order[++n] = $2 } b[$2] = $3
+      if ($2 == "(grand total)") { if ($1 < half) { if (low1 == "" || $3 < low1) low1 = $3 } else if (low2 == "" || $3 < low2) low2 = $3 } }
     END {
-      printf "   contexts (grand total) %.1f → %.1f MB\n", a["(grand total)"] / 1024, b["(grand total)"] / 1024
+      printf "   contexts (grand total) %.2f → %.2f MB; lowest (between calls) %.2f and %.2f MB in the first and last half\n",
+             a["(grand total)"] / 1024, b["(grand total)"] / 1024, low1 / 1024, low2 / 1024
       for (i = 1; i <= n; i++) { c = order[i]; if (c != "(grand total)" && b[c] - a[c] >= 64)
         printf "   grew: %-40s %8.0f → %8.0f kB\n", c, a[c], b[c] }
     }' "$contexts"
