@@ -30,12 +30,13 @@ else
     -c "VACUUM ANALYZE" >&2
 fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
-# The organization-scoped readers of the scenarios, every run (a reused cluster may predate them): user 58 is the
-# fixture's organization-auditor of one organization, user 8 of its two (9 and 16), user 108 of eight (1-8).
-"${psql[@]}" -c "UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid" \
-  -c "UPDATE organization_members SET roles = '{}' WHERE user_id = md5('user108')::uuid" \
+# The organization-scoped readers of the scenarios, every run (a reused cluster may predate them): organization-
+# auditors, user 13 of its one organization (14), user 8 of its two (9 and 16), user 48 of eight (1-8). All are
+# active, not deleted, and exist at every fixture size (users <= 60).
+"${psql[@]}" -c "UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id IN (md5('user8')::uuid, md5('user13')::uuid)" \
+  -c "UPDATE organization_members SET roles = '{}' WHERE user_id = md5('user48')::uuid" \
   -c "INSERT INTO organization_members (user_id, organization_id, created_at, updated_at, roles)
-      SELECT md5('user108')::uuid, md5('org' || o)::uuid, now(), now(), '{organization-auditor}' FROM generate_series(1, 8) o
+      SELECT md5('user48')::uuid, md5('org' || o)::uuid, now(), now(), '{organization-auditor}' FROM generate_series(1, 8) o
       ON CONFLICT (organization_id, user_id) DO UPDATE SET roles = '{organization-auditor}'"
 "${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), current_setting('server_version'))"
 if [ "$cases" = plain ] || [ "$cases" = all ]; then

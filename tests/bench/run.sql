@@ -5,7 +5,7 @@
 SET search_path = public, bench;
 
 CREATE TEMP TABLE scenario (n serial, name text, log text, q text, coder jsonb, actor uuid, orgs uuid[], off int DEFAULT 0);
--- user 1 is an owner; users 58, 8 and 108 are organization-auditors of 1, 2 and 8 organizations (bench.sh).
+-- user 1 is an owner; users 13, 8 and 48 are organization-auditors of 1, 2 and 8 organizations (bench.sh).
 INSERT INTO scenario (name, log, q, coder, actor, orgs, off) VALUES
   ('no filter (owner)',              'audit', '', '{}', md5('user1')::uuid, NULL, 0),
   ('action',                         'audit', 'action:delete', '{"action":"delete"}', md5('user1')::uuid, NULL, 0),
@@ -32,7 +32,7 @@ SELECT format('org auditor x%s: %s', r.k, replace(f.name, ' (owner)', '')), 'aud
        md5('user' || r.u)::uuid,
        (SELECT array_agg(organization_id ORDER BY organization_id) FROM organization_members
          WHERE user_id = md5('user' || r.u)::uuid AND 'organization-auditor' = ANY (roles)), f.off
-FROM (VALUES (1, 58), (2, 8), (8, 108)) r(k, u)
+FROM (VALUES (1, 13), (2, 8), (8, 48)) r(k, u)
 CROSS JOIN (SELECT * FROM scenario WHERE log = 'audit' AND orgs IS NULL ORDER BY n) f
 ORDER BY r.k, f.n;
 
