@@ -27,9 +27,10 @@ use audit_ext::dsl::parse::Value;
 use audit_ext::dsl::{self, Catalog, Limits, Log, ParseError};
 use audit_ext::plan::{self, profile::Profile, render::render, Access, Fragment, Resolver};
 use libfuzzer_sys::fuzz_target;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 use uuid::Uuid;
+
+#[path = "timing.rs"]
+mod timing;
 
 /// The GUC defaults (audit_ext.max_query_length, audit_ext.max_query_terms).
 const LIMITS: Limits = Limits { max_length: 4096, max_terms: 32 };
@@ -267,13 +268,6 @@ fn check_fragment(frag: &Fragment, qschema: &str, q: &str) {
     assert_fixed_text(&outside, q, "rendered");
 }
 
-static SLOWEST_US: AtomicU64 = AtomicU64::new(0);
-
-fn timing() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("AUDIT_EXT_FUZZ_TIMING").is_some_and(|v| v == "1"))
-}
-
 fn one(data: &[u8]) {
     let Some((&sel, text)) = data.split_first() else { return };
     let q = String::from_utf8_lossy(text);
@@ -315,23 +309,4 @@ fn one(data: &[u8]) {
     }
 }
 
-/// This thread's CPU time in microseconds: unlike wall time, not inflated when the scheduler runs
-/// something else (the machine is shared, and libFuzzer's -timeout already bounds wall time).
-fn cpu_us() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: a valid clock id and a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
-}
-
-fuzz_target!(|data: &[u8]| {
-    if !timing() {
-        return one(data);
-    }
-    let t = cpu_us();
-    one(data);
-    let us = cpu_us() - t;
-    if us > SLOWEST_US.fetch_max(us, Ordering::Relaxed) {
-        eprintln!("audit_ext-fuzz: new slowest input: {us} µs CPU, {} bytes", data.len());
-    }
-});
+fuzz_target!(|data: &[u8]| timing::run(data, one));

@@ -54,9 +54,12 @@ use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use serde_json::{json, Map, Number, Value};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use timing::{env_on, timing};
 use uuid::Uuid;
+
+#[path = "timing.rs"]
+mod timing;
 
 // ------------------------------------------------------------------------------------------------ input
 
@@ -625,15 +628,6 @@ fn schemas() -> &'static Schemas {
 
 // ------------------------------------------------------------------------------------------------ checks
 
-fn env_on(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|v| v == "1")
-}
-
-fn timing() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| env_on("AUDIT_EXT_FUZZ_TIMING"))
-}
-
 fn strict() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| env_on("AUDIT_EXT_FUZZ_STRICT"))
@@ -975,25 +969,7 @@ fn one(data: &[u8]) {
 // the unit test `shape::tests::documents_as_deep_as_go_decodes_shape_on_a_small_stack` and the golden
 // tests/pg_regress/sql/deep_documents.sql.
 
-static SLOWEST_US: AtomicU64 = AtomicU64::new(0);
-
-/// This thread's CPU time in microseconds (see parse_compile.rs).
-fn cpu_us() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: a valid clock id and a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
-}
-
 fuzz_target!(|data: &[u8]| {
-    if !timing() {
-        return one(data);
-    }
-    let _ = schemas(); // compiled once, not counted against the first input
-    let t = cpu_us();
-    one(data);
-    let us = cpu_us() - t;
-    if us > SLOWEST_US.fetch_max(us, Ordering::Relaxed) {
-        eprintln!("audit_ext-fuzz: new slowest input: {us} µs CPU, {} bytes", data.len());
-    }
+    let _ = schemas(); // compiled once, before the first input is timed
+    timing::run(data, one);
 });
