@@ -55,6 +55,13 @@
 //!   `One-Time Filter`).
 //!   - For a reader of 2 to 8 organizations, when the log table has a complete btree index starting with
 //!     `(organization_id, time)` (advised), the page walks each organization's rows newest first and merges them.
+//!   - For a reader of some organizations whose filter pins a column an index leads with (a user by `username:`,
+//!     `email:` or `workspace_owner:`, a `resource_target`, `resource_id`, `request_id`, `workspace_id` or
+//!     `connection_id`), that index finds the few matching rows and the organizations only filter them: the clause
+//!     is written `(organization_id = …) IS TRUE`, which no index serves (the same rows: the column is never NULL).
+//!     Otherwise PostgreSQL ANDed the organization index's bitmap (~500,000 rows at 10M) with the user's (~2,000),
+//!     or walked each organization's rows looking for the user's: 36–40 ms for an auditor's `username:` page at
+//!     10M with the advice, 1.0–1.3 ms now (`tests/bench/README.md`, round C).
 //!   - A filter that is `build_reason:` alone, for a site-wide reader, is served from the reason's builds: its capped
 //!     count probes `audit_logs.resource_id` build by build and stops at `cap + 1` matches, instead of reading the log
 //!     until it has seen that many (4% of the rows match a common reason, so ~50,000 rows were read for a count at

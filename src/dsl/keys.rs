@@ -136,6 +136,18 @@ pub struct Key {
     pub doc: &'static str,
 }
 
+impl Key {
+    /// The column this key's value pins to one value (or a few: a user's ids), when that picks out few rows: a
+    /// user, a resource, a request, a workspace, a connection. `None` for keys whose values match many rows
+    /// (an action, a type, a date, an organization).
+    pub fn pinned_column(&self) -> Option<&'static str> {
+        match (self.pred, self.kind) {
+            (Pred::UserId(c), _) | (Pred::Eq(c), Kind::Uuid | Kind::Text) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 const fn key(log: Log, name: &'static str, field: &'static str, kind: Kind, pred: Pred, doc: &'static str) -> Key {
     Key { log, name, field, kind, pred, doc }
 }

@@ -99,19 +99,8 @@ impl LiveCatalog {
         self.has_index_led_by(log, &[crate::plan::time_attname(log)])
     }
 
-    /// Whether `log`'s table has a valid, complete (not partial) btree index whose first key columns are
-    /// `columns`, in that order: one that can walk them in order for every row.
     fn has_index_led_by(&self, log: crate::dsl::Log, columns: &[&str]) -> bool {
-        const SQL: &str = "SELECT EXISTS (SELECT FROM pg_index i \
-             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree' \
-             WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indpred IS NULL \
-               AND (SELECT array_agg(a.attname::text ORDER BY k.n) \
-                      FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n) \
-                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-                     WHERE k.n <= cardinality($2) AND k.n <= i.indnkeyatts) = $2)";
-        let table = format!("{}.{}", quote_identifier(&self.schema), crate::plan::table(log));
-        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        crate::exec::spi::one_kept::<bool>(SQL, &[table.into(), columns.into()]).unwrap_or(false)
+        index_led_by(&quote_identifier(&self.schema), log, columns)
     }
 
     /// The enum type's oid and the oid of its value `label` (an enum datum), if both exist.
@@ -134,6 +123,21 @@ impl LiveCatalog {
         };
         (value != pg_sys::InvalidOid).then_some((type_oid, value))
     }
+}
+
+/// Whether `log`'s table in the Coder schema `qschema` (quoted) has a valid, complete (not partial) btree index
+/// whose first key columns are `columns`, in that order: one that can walk them in order for every row.
+pub fn index_led_by(qschema: &str, log: crate::dsl::Log, columns: &[&str]) -> bool {
+    const SQL: &str = "SELECT EXISTS (SELECT FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree' \
+         WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indpred IS NULL \
+           AND (SELECT array_agg(a.attname::text ORDER BY k.n) \
+                  FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n) \
+                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                 WHERE k.n <= cardinality($2) AND k.n <= i.indnkeyatts) = $2)";
+    let table = format!("{qschema}.{}", crate::plan::table(log));
+    let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    crate::exec::spi::one_kept::<bool>(SQL, &[table.into(), columns.into()]).unwrap_or(false)
 }
 
 impl Catalog for LiveCatalog {

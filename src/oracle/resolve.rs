@@ -1,5 +1,6 @@
-//! Names, answered by Coder's tables: usernames and emails → user ids.
+//! Names, answered by Coder's tables: usernames and emails → user ids; and which columns an index serves.
 
+use crate::dsl::Log;
 use crate::exec::{spi, to_uuid};
 use crate::plan::Resolver;
 use uuid::Uuid;
@@ -34,5 +35,9 @@ impl Resolver for LiveResolver<'_> {
              UNION ALL SELECT id FROM {users} WHERE $1 = '' AND email = '' AND NOT deleted{deleted}) u"
         );
         spi::one_kept::<Vec<pgrx::Uuid>>(&sql, &[email.into()]).unwrap_or_default().into_iter().map(to_uuid).collect()
+    }
+
+    fn leads_an_index(&self, log: Log, column: &str) -> bool {
+        super::catalog::index_led_by(self.qschema, log, &[column])
     }
 }

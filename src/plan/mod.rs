@@ -87,6 +87,8 @@ pub trait Resolver {
     fn user_by_username(&self, username: &str) -> Option<Uuid>;
     /// The ids of users with this email (case-insensitive); deleted users too when `include_deleted`.
     fn users_by_email(&self, email: &str, include_deleted: bool) -> Vec<Uuid>;
+    /// Whether `log`'s table has a valid btree index led by `column` (`Key::pinned_column`).
+    fn leads_an_index(&self, log: Log, column: &str) -> bool;
 }
 
 /// The log's time column (unquoted): pages are newest first.
@@ -213,9 +215,24 @@ pub fn compile(
         };
         b.parts.push(part);
     }
+    // A filter that pins an indexed column to a user, a resource, a request or a workspace finds its few rows
+    // through that column's index; RBAC's organizations then only filter them. Written as `(…) IS TRUE`, the
+    // organization clause is no index condition (the same rows: organization_id is never NULL), so PostgreSQL
+    // neither ANDs the organizations' large bitmap with the filter's small one nor walks each organization's
+    // rows looking for the filter's (the cause of 36-40 ms pages for organization auditors with `username:`).
+    let pinned =
+        || filter.terms.iter().filter_map(|t| t.key.pinned_column()).any(|c| resolver.leads_an_index(filter.log, c));
     match access {
         Access::All => {}
         Access::Organizations(ids) if ids.is_empty() => b.parts.push("false".into()),
+        Access::Organizations(ids) if pinned() => {
+            let c = b.col("organization_id");
+            let part = match ids.as_slice() {
+                [one] => format!("({c} = {}) IS TRUE", b.bind(Param::Uuid(*one))),
+                _ => format!("({c} = ANY ({})) IS TRUE", b.bind(Param::UuidArray(ids.clone()))),
+            };
+            b.parts.push(part);
+        }
         Access::Organizations(ids) => {
             let c = b.col("organization_id");
             if let [one] = ids.as_slice() {
@@ -371,6 +388,13 @@ pub(crate) mod tests {
                 vec![]
             }
         }
+        fn leads_an_index(&self, log: Log, column: &str) -> bool {
+            // Coder's stock indexes, and the advised ones on resource_target and request_id.
+            match log {
+                Log::Audit => ["user_id", "resource_id", "resource_target", "request_id"].contains(&column),
+                Log::Connection => ["workspace_owner_id", "workspace_id", "connection_id"].contains(&column),
+            }
+        }
     }
 
     fn frag(q: &str) -> Fragment {
@@ -488,6 +512,33 @@ pub(crate) mod tests {
         assert_eq!(compile(&filter, &many, None, &g1("public"), &FixedResolver).unwrap().orgs, None);
         let f = compile(&filter, &Access::Organizations(vec![]), None, &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND false");
+        // A filter that pins an indexed column (a user): the organizations only filter its rows, and no
+        // organization is walked.
+        let pinned = |q: &str, log: Log, n: usize| {
+            let filter = match log {
+                Log::Audit => audit(q).unwrap(),
+                Log::Connection => {
+                    parse(Log::Connection, q, Limits { max_length: 4096, max_terms: 32 }, &MethodsCatalog(false))
+                        .unwrap()
+                }
+            };
+            compile(&filter, &Access::Organizations(vec![org; n]), None, &g1("public"), &FixedResolver).unwrap()
+        };
+        let f = pinned("username:alice action:delete", Log::Audit, 2);
+        assert_eq!(
+            f.sql,
+            "audit_logs.user_id = $1 AND audit_logs.action = $2 AND (audit_logs.organization_id = ANY ($3)) IS TRUE"
+        );
+        assert_eq!(f.orgs, None);
+        let f = pinned("resource_target:ws-1", Log::Audit, 1);
+        assert_eq!(f.sql, "audit_logs.resource_target = $1 AND (audit_logs.organization_id = $2) IS TRUE");
+        let f = pinned("workspace_owner:alice", Log::Connection, 2);
+        assert!(f.sql.ends_with("(connection_logs.organization_id = ANY ($2)) IS TRUE"), "{}", f.sql);
+        // Not when no index leads with the column (here connection_logs.user_id), nor for a user not found.
+        let f = pinned("username:alice", Log::Connection, 2);
+        assert!(f.sql.ends_with("connection_logs.organization_id = ANY ($2)") && f.orgs.is_some(), "{}", f.sql);
+        let f = pinned("username:nobody", Log::Audit, 1);
+        assert_eq!(f.sql, "false AND (audit_logs.organization_id = $1) IS TRUE");
     }
 
     #[test]
