@@ -58,11 +58,18 @@ impl Instant {
         let days = self.secs.div_euclid(SECS_PER_DAY);
         let rem = self.secs.rem_euclid(SECS_PER_DAY);
         let (y, m, d) = civil_from_days(days);
-        let mut s = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+        use std::fmt::Write;
+        let mut s = String::with_capacity(32);
+        // Writing to a String cannot fail.
+        let _ = write!(s, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
         if self.nanos != 0 {
-            let frac = format!("{:09}", self.nanos);
-            s.push('.');
-            s.push_str(frac.trim_end_matches('0'));
+            let mut frac = self.nanos;
+            let mut digits = 9;
+            while frac.is_multiple_of(10) {
+                frac /= 10;
+                digits -= 1;
+            }
+            let _ = write!(s, ".{frac:0digits$}");
         }
         s.push('Z');
         s

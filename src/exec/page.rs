@@ -167,7 +167,8 @@ pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], detail
             let j = if rows.is_empty() {
                 Joined::default()
             } else {
-                let j = joined(details, rows.iter().map(|r| r.user_id), rows.iter().map(|r| r.organization_id));
+                let mut j = joined(details, rows.iter().map(|r| r.user_id), rows.iter().map(|r| r.organization_id));
+                j.count_uses(rows.iter().map(|r| r.user_id));
                 if let Some(resources) = details.resources.as_deref() {
                     resource_states(&mut rows, resources);
                 }
@@ -181,7 +182,10 @@ pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], detail
                 Joined::default()
             } else {
                 let users = rows.iter().flat_map(|r| [Some(r.workspace_owner_id), r.user_id]).flatten();
-                joined(details, users, rows.iter().map(|r| r.organization_id))
+                let mut j = joined(details, users, rows.iter().map(|r| r.organization_id));
+                // Only a web connection's user is shaped (an owner's username is read, not shaped).
+                j.count_uses(rows.iter().filter_map(|r| r.user_id));
+                j
             };
             (count, rows.into_iter().map(|r| shape::connection_log(r, conn, &j)).collect::<Result<_, _>>())
         }
