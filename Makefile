@@ -1,7 +1,7 @@
 # audit_ext: the two commands are `make demo` and `make test`. Both install what a fresh machine lacks.
 ROWS ?= 100000
 
-.PHONY: setup demo demo-stop test unit regress client standby fuzz package bench bench-parser load
+.PHONY: setup demo demo-stop test unit regress client standby fuzz package bench bench-concurrency bench-inserts bench-parser load
 RUNS ?= 5
 
 setup:      ## install PostgreSQL 15 dev files, clang, cargo-pgrx (pinned) and run pgrx init
@@ -34,12 +34,18 @@ fuzz:       ## coverage-guided fuzzing of both targets (parse_compile, render_ro
 package:    ## release build → target/audit_ext-VERSION-pg15-ARCH.tar.gz (unpack at / on a PostgreSQL 15 server)
 	bash tests/scripts/package.sh
 
-bench:      ## side-by-side benchmark vs Coder's queries at ROWS audit rows (CASES=plain|partitioned|all)
+bench:      ## side-by-side benchmark vs Coder's queries at ROWS audit rows (CASES=plain|partitioned|all|none, ONLY=regex, INDEXES=stock|advice)
 	bash tests/bench/bench.sh $(ROWS) $(RUNS) $(or $(CASES),plain)
+
+bench-concurrency: ## p50/p95 with CLIENTS (16) concurrent clients, Coder's SQL vs audit_ext, on make bench's cluster
+	bash tests/bench/concurrency.sh $(ROWS) $(or $(DURATION),10) $(or $(CLIENTS),16)
+
+bench-inserts: ## Coder-shaped audit inserts/s with stock indexes vs with index_advice(), on make bench's cluster
+	bash tests/bench/inserts.sh $(ROWS) $(or $(DURATION),30) $(or $(CLIENTS),4)
 
 load:       ## 16 reader + 2 writer clients for DURATION s (default 180) on ROWS rows, release build; not in `make test`
 	bash tests/load/load.sh $(or $(DURATION),180) $(ROWS)
 
-bench-parser: ## parse + compile time per filter (release build)
+bench-parser: ## parse + compile time per filter, and shaping a page of 100 rows (release build)
 	bash tests/scripts/setup.sh
 	cargo test --release --lib -- --ignored --nocapture speed::

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: Coder's own query shapes vs audit_ext, in the same database and run.
 #   bench.sh ROWS [RUNS] [CASES]   ROWS audit rows (connection rows = ROWS/5), RUNS timed runs per query (median;
-#                                  default 5), CASES: plain (default), partitioned, or all
+#                                  default 5), CASES: plain (default), partitioned, all, or none (seed only)
 # Builds a release build, keeps one cluster per size under /tmp/audit_ext/bench-ROWS (seeded once, reused), runs
 # every scenario with Coder's stock indexes, then applies audit_ext.index_advice() and runs them again.
 # Timings are warm-cache: each query runs once before its timed runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rows=${1:?usage: bench.sh ROWS [RUNS] [plain|partitioned|all]}; runs=${2:-5}; cases=${3:-plain}
+rows=${1:?usage: bench.sh ROWS [RUNS] [plain|partitioned|all|none]}; runs=${2:-5}; cases=${3:-plain}
+# ONLY=regex runs the scenarios whose "log: name" matches (all by default).
+only=(); [ -n "${ONLY:-}" ] && only=(-v "only=$ONLY")
+# INDEXES=stock or advice runs one of the two passes (both by default); KEEP_ADVICE=1 leaves the advised indexes
+# in place after the advice pass, so that the next INDEXES=advice run does not build them again.
+indexes=${INDEXES:-both}
 bash tests/scripts/setup.sh >&2
 name=bench-$rows; db=bench
 cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config >&2
@@ -30,6 +35,10 @@ else
     -c "VACUUM ANALYZE" >&2
 fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
+# Runs FORMAT (two %I: schema, index) for each of audit_ext's advised indexes present.
+advised() {
+  "${psql[@]}" -At -c "SELECT format('$1', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
+}
 # The organization-scoped readers of the scenarios, every run (a reused cluster may predate them): organization-
 # auditors, user 13 of its one organization (14), user 8 of its two (9 and 16), user 48 of eight (1-8). All are
 # active, not deleted, and exist at every fixture size (users <= 60).
@@ -41,16 +50,22 @@ psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db"
 "${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), current_setting('server_version'))"
 if [ "$cases" = plain ] || [ "$cases" = all ]; then
   "${psql[@]}" -f tests/bench/coder.sql >/dev/null
-  echo; echo "== Coder's stock indexes (median of $runs warm runs, ms)"
-  echo "   Coder SQL = its capped count + page query; Coder page = that + the per-row look-ups its audit handler"
-  echo "   runs for is_deleted/resource_link (connection logs have none); audit_ext = one call, JSON included"
-  "${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
-  echo; echo "== with audit_ext.index_advice() applied"
-  echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null
-  "${psql[@]}" -c "ANALYZE"
-  "${psql[@]}" -v runs="$runs" -f tests/bench/run.sql
-  # Leave the database as it was: drop the advised indexes again, so the next run starts from stock indexes.
-  "${psql[@]}" -At -c "SELECT format('DROP INDEX %I.%I;', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
+  if [ "$indexes" != advice ]; then
+    echo; echo "== Coder's stock indexes (median of $runs warm runs, ms)"
+    echo "   Coder SQL = its capped count + page query; Coder page = that + the per-row look-ups its audit handler"
+    echo "   runs for is_deleted/resource_link (connection logs have none); audit_ext = one call, JSON included"
+    advised "DROP INDEX %I.%I;"
+    "${psql[@]}" -v runs="$runs" "${only[@]}" -f tests/bench/run.sql
+  fi
+  if [ "$indexes" != stock ]; then
+    echo; echo "== with audit_ext.index_advice() applied"
+    echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null
+    "${psql[@]}" -c "ANALYZE"
+    "${psql[@]}" -At -c "SELECT format('%s %s', indexrelid::regclass, pg_size_pretty(pg_relation_size(indexrelid))) FROM pg_index WHERE indexrelid::regclass::text LIKE 'audit\_ext\_%' ORDER BY 1" | sed 's/^/   advised: /'
+    "${psql[@]}" -v runs="$runs" "${only[@]}" -f tests/bench/run.sql
+    # Leave the database as it was (unless KEEP_ADVICE=1): the next run starts from stock indexes.
+    [ "${KEEP_ADVICE:-0}" = 1 ] || advised "DROP INDEX %I.%I;"
+  fi
 fi
 if [ "$cases" = partitioned ] || [ "$cases" = all ]; then
   # A copy of the database with audit_logs partitioned by month (made once, reused); connection_logs stay plain
@@ -66,6 +81,6 @@ if [ "$cases" = partitioned ] || [ "$cases" = all ]; then
   ppsql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$pdb")
   "${ppsql[@]}" -f tests/bench/coder.sql >/dev/null
   echo; echo "== audit_logs partitioned by month ($("${ppsql[@]}" -At -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_logs'::regclass") partitions), Coder's stock indexes"
-  "${ppsql[@]}" -v runs="$runs" -f tests/bench/run.sql
+  "${ppsql[@]}" -v runs="$runs" "${only[@]}" -f tests/bench/run.sql
 fi
 echo; echo "cluster $name left running on port $port (stop: bash tests/scripts/cluster.sh stop $name)"
