@@ -3,7 +3,9 @@
 use crate::exec::spi;
 use crate::guc;
 use crate::oracle::catalog::LiveCatalog;
-use crate::plan::advice::{applicable, drop_blocking, statement, BLOCKING, HAS_EQUIVALENT};
+use crate::plan::advice::{
+    applicable, drop_blocking, drop_superseded, statement, Advice, BLOCKING, EXISTING, HAS_EQUIVALENT, SUPERSEDED,
+};
 use pgrx::prelude::*;
 
 /// `CREATE INDEX CONCURRENTLY IF NOT EXISTS …` statements (run them with psql's `\gexec`) for the indexes
@@ -11,7 +13,10 @@ use pgrx::prelude::*;
 /// missing are returned: an index with the same columns under another name counts as present. Advice follows
 /// the schema: nothing for a table or column Coder has dropped, and column names as this Coder has them.
 /// First come `DROP INDEX CONCURRENTLY` statements for any of audit_ext's indexes that would block Coder's
-/// migrations (one holding a literal of a Coder enum type, as 0.2.0's `status:ongoing` index did).
+/// migrations (one holding a literal of a Coder enum type, as 0.2.0's `status:ongoing` index did); last, one for
+/// an index an earlier version advised that a newer advice replaces (`SUPERSEDED`), once the replacement (or an
+/// equivalent) is in place and valid: a first `\gexec` builds the replacement, the next drops the old index, so
+/// that its readers are never without one.
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn index_advice() -> SetOfIterator<'static, String> {
@@ -21,17 +26,23 @@ fn index_advice() -> SetOfIterator<'static, String> {
         t.map(|r| Ok(drop_blocking(&r.get::<String>(1)?.unwrap_or_default(), &r.get::<String>(2)?.unwrap_or_default())))
             .collect::<Result<Vec<_>, _>>()
     });
-    let missing: Vec<String> = applicable(&profile)
-        .filter(|a| {
-            let args = [
-                a.table.name().into(),
-                a.columns(&profile).into(),
-                schema.clone().into(),
-                a.predicate.map(|(_, printed)| printed).into(),
-            ];
-            !spi::one::<bool>(HAS_EQUIVALENT, &args).unwrap_or(false)
+    let present = |a: &Advice| {
+        let args = [
+            a.table.name().into(),
+            a.columns(&profile).into(),
+            schema.clone().into(),
+            a.predicate.map(|(_, printed)| printed).into(),
+        ];
+        spi::one::<bool>(HAS_EQUIVALENT, &args).unwrap_or(false)
+    };
+    let missing: Vec<String> = applicable(&profile).filter(|a| !present(a)).map(|a| statement(a, &profile)).collect();
+    let superseded: Vec<String> = SUPERSEDED
+        .iter()
+        .filter_map(|(old, by)| {
+            let replaced = applicable(&profile).find(|a| a.name == *by).is_some_and(present);
+            let index = spi::one::<String>(EXISTING, &[schema.clone().into(), (*old).into()])?;
+            replaced.then(|| drop_superseded(&index, by))
         })
-        .map(|a| statement(a, &profile))
         .collect();
-    SetOfIterator::new(blocking.into_iter().chain(missing))
+    SetOfIterator::new(blocking.into_iter().chain(missing).chain(superseded))
 }

@@ -32,6 +32,23 @@ SELECT audit_ext.index_advice() \gexec
 SELECT to_regclass('adv.audit_ext_connection_logs_ongoing') AS old_index, to_regclass('adv.their_ongoing') AS theirs,
        count(*) AS advised_after_drop FROM audit_ext.index_advice();
 
+-- 0.3.0 advised (organization_id, action, time); its replacement also holds resource_type. Where the old index is
+-- left, the advice builds the replacement first and, once it is in place, drops the old one.
+DROP INDEX adv.audit_ext_audit_logs_org_action_time_type;
+CREATE INDEX audit_ext_audit_logs_org_action_time ON adv.audit_logs (organization_id, action, "time" DESC);
+SELECT audit_ext.index_advice();
+SELECT audit_ext.index_advice() \gexec
+SELECT audit_ext.index_advice();
+SELECT audit_ext.index_advice() \gexec
+SELECT to_regclass('adv.audit_ext_audit_logs_org_action_time') AS old_index,
+       to_regclass('adv.audit_ext_audit_logs_org_action_time_type') AS replacement,
+       count(*) AS advised_after FROM audit_ext.index_advice();
+-- An organization reader's resource_type + action count reads the replacement alone.
+SET enable_seqscan = off; SET enable_bitmapscan = off;
+SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM audit_logs WHERE %s AND organization_id = %L',
+              audit_ext.audit_predicate('workspace action:delete'), md5('org1')::uuid) \gexec
+RESET enable_seqscan; RESET enable_bitmapscan;
+
 RESET audit_ext.coder_schema;
 RESET search_path;
 SET client_min_messages = warning;
