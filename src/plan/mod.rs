@@ -534,7 +534,8 @@ pub(crate) mod tests {
         assert_eq!(f.sql, "audit_logs.resource_target = $1 AND (audit_logs.organization_id = $2) IS TRUE");
         let f = pinned("workspace_owner:alice", Log::Connection, 2);
         assert!(f.sql.ends_with("(connection_logs.organization_id = ANY ($2)) IS TRUE"), "{}", f.sql);
-        // Not when no index leads with the column (here connection_logs.user_id), nor for a user not found.
+        // Not when no index leads with the column (here connection_logs.user_id). A user not found pins the filter
+        // all the same (it matches nothing).
         let f = pinned("username:alice", Log::Connection, 2);
         assert!(f.sql.ends_with("connection_logs.organization_id = ANY ($2)") && f.orgs.is_some(), "{}", f.sql);
         let f = pinned("username:nobody", Log::Audit, 1);

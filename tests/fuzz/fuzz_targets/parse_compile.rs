@@ -114,12 +114,18 @@ impl Resolver for FuzzResolver {
             vec![]
         }
     }
+
+    /// Coder's stock indexes lead with these; request_id and resource_target have none (no advice applied), so
+    /// both forms of an organization reader's clause are compiled.
+    fn leads_an_index(&self, _log: Log, column: &str) -> bool {
+        matches!(column, "user_id" | "resource_id" | "workspace_owner_id" | "workspace_id" | "connection_id")
+    }
 }
 
 /// Every word the compiled SQL may contain. Anything else would be user text spliced into the SQL.
 const WORDS: &[&str] = &[
     // SQL
-    "AND", "OR", "NOT", "IN", "IS", "NULL", "ANY", "EXISTS", "SELECT", "FROM", "WHERE", "JOIN", "ON", "true",
+    "AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "ANY", "EXISTS", "SELECT", "FROM", "WHERE", "JOIN", "ON", "true",
     "false", "1", "OFFSET", "0", "LATERAL", "ALL",
     // tables and aliases
     "audit_logs", "connection_logs", "workspace_builds", "workspaces", "wb", "w",
