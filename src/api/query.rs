@@ -9,7 +9,7 @@ use crate::exec::{spi, to_uuid};
 use crate::guc;
 use crate::oracle::catalog::LiveCatalog;
 use crate::oracle::resolve::LiveResolver;
-use crate::plan::{self, query, query::Page, Access, Fragment};
+use crate::plan::{self, query, query::Page, Access, Fragment, Scope};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -139,13 +139,19 @@ fn run_page(
 ) -> Jsonb {
     let catalog = LiveCatalog::for_logs();
     let offset = offset(offset_);
-    // The catalog is asked only when the page is deep enough to use the time index.
-    let time_index = offset >= query::DEEP_OFFSET && catalog.walks_by_time(log);
-    let page = Page { limit: page_size(limit), offset, count_cap: count_cap(cap), time_index };
+    let (limit, count_cap) = (page_size(limit), count_cap(cap));
     let mut filter = caller.compile(log, q, &catalog);
     if filter.orgs.is_some() && !catalog.walks_by_organization(log) {
         filter.orgs = None;
     }
+    // The catalog is asked only when the page is deep enough to use an index in time order.
+    let time_index = offset >= query::DEEP_OFFSET
+        && match filter.unfiltered {
+            Some(Scope::Everything) => catalog.walks_by_time(log),
+            Some(Scope::Organizations) => catalog.walks_by_organization(log),
+            None => false,
+        };
+    let page = Page { limit, offset, count_cap, time_index };
     let profile = &catalog.profile;
     let stmt = query::page(log, profile, filter, page);
     let details = query::details(log, profile);
@@ -328,7 +334,8 @@ mod tests {
 
     /// A deep page of every row starts from its first row's time, counted in the time index; it is the page
     /// the plain walk gives, across ties in time (rows that share the first row's time, on both sides of the
-    /// page's start), at the end of the log, and past it; and without a time index the plain walk runs.
+    /// page's start), at the end of the log, and past it; and without a time index the plain walk runs. The
+    /// same for an organization reader of one and of two organizations, through an (organization_id, time) index.
     #[pg_test]
     fn deep_pages_agree_with_the_plain_walk() {
         use crate::plan::query::DEEP_OFFSET;
@@ -410,6 +417,63 @@ mod tests {
         assert!(!by_time());
         for offset in [deep, deep + 10, deep + 49] {
             check("audit", "\"time\"", offset, 25);
+        }
+        // An organization reader's deep pages count through that index: user 8 audits org 9, then org 16 too. A
+        // third of the rows move to org 9, and 40 more share the time of its row at DEEP_OFFSET + 10, as do 5 of
+        // org 3 (which user 8 may not read).
+        Spi::run(&format!(
+            "UPDATE audit_logs SET organization_id = md5('org9')::uuid WHERE abs(hashtext(id::text)) % 3 = 0;
+             INSERT INTO audit_logs SELECT md5('org tie' || g)::uuid, a.\"time\", a.user_id, \
+                    CASE WHEN g > 40 THEN md5('org3')::uuid ELSE a.organization_id END, a.ip, \
+                    a.user_agent, a.resource_type, a.resource_id, a.resource_target, a.action, a.diff, a.status_code, \
+                    a.additional_fields, a.request_id, a.resource_icon \
+             FROM generate_series(1, 45) g, (SELECT * FROM audit_logs WHERE organization_id = md5('org9')::uuid \
+                                             ORDER BY \"time\" DESC, id DESC OFFSET {} LIMIT 1) a;
+             ANALYZE audit_logs",
+            DEEP_OFFSET + 10
+        ))
+        .unwrap();
+        let reader = |offset: i64, limit: i64| {
+            let want: Vec<String> = Spi::connect(|c| {
+                let sql = format!(
+                    "SELECT id::text FROM audit_logs WHERE organization_id = ANY (audit_ext.readable_organizations({})) \
+                     ORDER BY \"time\" DESC, id DESC LIMIT {limit} OFFSET {offset}",
+                    USER(8)
+                );
+                c.select(&sql, None, &[]).unwrap().map(|r| r.get::<String>(1).unwrap().unwrap()).collect()
+            });
+            let p = one::<pgrx::JsonB>(&format!("SELECT audit_ext.audit_logs('', {}, {limit}, {offset})", USER(8))).0;
+            let got: Vec<String> =
+                p["audit_logs"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+            assert_eq!(got, want, "organization reader {limit}/{offset}");
+            got.len()
+        };
+        let readable: i64 = one(&format!(
+            "SELECT count(*) FROM audit_logs WHERE organization_id = ANY (audit_ext.readable_organizations({}))",
+            USER(8)
+        ));
+        assert!(readable > deep + 100, "{readable} rows in org 9");
+        for offset in [deep, deep + 9, deep + 10, deep + 11, deep + 30, deep + 50, readable - 3, readable + 2] {
+            for limit in [1, 25] {
+                reader(offset, limit);
+            }
+        }
+        assert_eq!(reader(readable - 3, 25), 3);
+        Spi::run("UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid")
+            .unwrap();
+        let readable: i64 = one(&format!(
+            "SELECT count(*) FROM audit_logs WHERE organization_id = ANY (audit_ext.readable_organizations({}))",
+            USER(8)
+        ));
+        assert_eq!(
+            one::<i64>(&format!("SELECT cardinality(audit_ext.readable_organizations({}))", USER(8))),
+            2,
+            "two organizations"
+        );
+        for offset in [deep, deep + 10, deep + 25, deep + 60, readable - 1, readable + 1] {
+            for limit in [1, 25] {
+                reader(offset, limit);
+            }
         }
     }
 

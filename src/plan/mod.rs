@@ -46,6 +46,17 @@ pub struct Fragment {
     pub orgs: Option<OrgWalks>,
     /// When the filter is `build_reason:` alone and the reader site-wide: its matches reached from the reason's builds.
     pub builds: Option<ByBuilds>,
+    /// When the filter is empty: whose rows the fragment selects, if an index can walk them in time order (every
+    /// row; one organization's, or a few organizations' one by one), so that a deep page counts its way to its
+    /// first row in that index (`query::page`).
+    pub unfiltered: Option<Scope>,
+}
+
+/// See `Fragment::unfiltered`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Everything,
+    Organizations,
 }
 
 /// The organizations of `Fragment::orgs`: the placeholder number of the `uuid[]` holding them, how many there
@@ -257,7 +268,13 @@ pub fn compile(
         Some(p) if alone => Some(by_builds(&b, &p)),
         _ => None,
     };
-    Ok(Fragment { sql, params: b.params, orgs, builds })
+    let unfiltered = match access {
+        _ if !filter.terms.is_empty() => None,
+        Access::All => Some(Scope::Everything),
+        Access::Organizations(ids) if ids.len() == 1 || orgs.is_some() => Some(Scope::Organizations),
+        Access::Organizations(_) => None,
+    };
+    Ok(Fragment { sql, params: b.params, orgs, builds, unfiltered })
 }
 
 /// Coder's build_reason: the reason of the build a `workspace_build` row names, or of build 1 of the
@@ -403,8 +420,12 @@ pub(crate) mod tests {
 
     #[test]
     fn only_the_predicates_in_use() {
-        assert_eq!(frag(""), Fragment { sql: "true".into(), ..Default::default() });
+        assert_eq!(
+            frag(""),
+            Fragment { sql: "true".into(), unfiltered: Some(Scope::Everything), ..Default::default() }
+        );
         let f = frag("resource_id:6b8f2c3a-1111-4222-8333-444455556666");
+        assert_eq!(f.unfiltered, None);
         assert_eq!(f.sql, "audit_logs.resource_id = $1");
         assert_eq!(f.params, vec![Param::Uuid(Uuid::parse_str("6b8f2c3a-1111-4222-8333-444455556666").unwrap())]);
         let f = frag("workspace action:delete resource_target:\"it's\"");
@@ -512,6 +533,16 @@ pub(crate) mod tests {
         assert_eq!(compile(&filter, &many, None, &g1("public"), &FixedResolver).unwrap().orgs, None);
         let f = compile(&filter, &Access::Organizations(vec![]), None, &g1("public"), &FixedResolver).unwrap();
         assert_eq!(f.sql, "audit_logs.action = $1 AND false");
+        // Unfiltered, a reader of one organization or of a few (walked one by one) is a scope a deep page can
+        // count through; of none or of many, not.
+        let none = audit("").unwrap();
+        let scope = |ids: Vec<Uuid>| {
+            compile(&none, &Access::Organizations(ids), None, &g1("public"), &FixedResolver).unwrap().unfiltered
+        };
+        assert_eq!(scope(vec![org]), Some(Scope::Organizations));
+        assert_eq!(scope(vec![org; MAX_ORG_WALKS]), Some(Scope::Organizations));
+        assert_eq!(scope(vec![org; MAX_ORG_WALKS + 1]), None);
+        assert_eq!(scope(vec![]), None);
         // A filter that pins an indexed column (a user): the organizations only filter its rows, and no
         // organization is walked.
         let pinned = |q: &str, log: Log, n: usize| {

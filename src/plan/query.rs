@@ -53,14 +53,16 @@ pub struct Page {
     pub limit: i32,
     pub offset: i32,
     pub count_cap: i32,
-    /// Whether the log table has a btree index led by its time column (Coder's stock schema has one), which
-    /// lets a deep page count its way to its first row in the index alone (`DEEP_OFFSET`).
+    /// Whether an index walks the reader's rows in time order (for every row, one led by the time column, which
+    /// Coder's stock schema has; for an organization reader's, one led by `(organization_id, time)`), which lets
+    /// a deep page of an unfiltered reader (`Fragment::unfiltered`) count its way to its first row in the index
+    /// alone (`DEEP_OFFSET`).
     pub time_index: bool,
 }
 
-/// A page at least this deep, of every row (no filter, a site-wide reader), finds the time of its first row
-/// by counting through the time index (an index-only scan) instead of reading and discarding every row
-/// before it; then it reads only its own rows.
+/// A page at least this deep, of an unfiltered reader (every row, or its organizations' rows), finds the time of its
+/// first row by counting through an index in time order (an index-only scan) instead of reading and discarding
+/// every row before it; then it reads only its own rows.
 pub const DEEP_OFFSET: i32 = 500;
 
 /// The log's time column, quoted for SQL text.
@@ -193,7 +195,7 @@ pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Statem
     let w = filter.sql.clone();
     let orgs = filter.orgs.clone();
     let builds = filter.builds.clone();
-    let deep = page.time_index && page.offset >= DEEP_OFFSET && orgs.is_none() && builds.is_none() && w == "true";
+    let deep = page.time_index && page.offset >= DEEP_OFFSET && builds.is_none() && filter.unfiltered.is_some();
     // From builds, count at least past FEW_BY_BUILDS, to know which way the page goes; the count reported
     // is still capped at `count_cap + 1`.
     let counting = match (&builds, page.count_cap) {
@@ -213,11 +215,11 @@ pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Statem
     let s =
         Walk { t, qschema: &profile.qschema, time: &time, order: &order, gate: &gate, limit: &limit, offset: &offset };
     let (walk, boundary) = match orgs {
+        _ if deep => s.deep(&w, orgs.as_ref()),
         Some(orgs) => {
             let first = stmt.bind(Param::Int(i64::from(page.limit) + i64::from(page.offset)));
             (s.organizations(&orgs, &first), String::new())
         }
-        None if deep => s.deep(),
         None => (s.plain(&w), String::new()),
     };
     let (rows, n) = match (builds, few) {
@@ -275,22 +277,50 @@ impl Walk<'_> {
         format!("SELECT {t}.* FROM ({}) {t} {order} LIMIT {limit} OFFSET {offset}", walks.join(" UNION ALL "))
     }
 
-    /// A deep page of every row: the time of its first row (at position `offset`, newest first) and how many
-    /// rows are newer (its rank among the first `offset + 1` times, less one: more rows may share that time),
-    /// from one read of the time index alone (`boundary`, the second string); then the rows that share that
-    /// time from its place among them on, and older rows.
-    fn deep(&self) -> (String, String) {
+    /// A deep page of an unfiltered reader's rows (`w`: every row, or one organization's; `orgs`: a few
+    /// organizations', each walked in turn): the time of its first row (at position `offset`, newest first) and
+    /// how many rows are newer (its rank among the first `offset + 1` times, less one: more rows may share that
+    /// time), from one read of an index in time order alone (`boundary`, the second string; for a few
+    /// organizations, each one's newest `offset + 1` times, merged); then the rows that share that time from its
+    /// place among them on, and older rows.
+    fn deep(&self, w: &str, orgs: Option<&super::OrgWalks>) -> (String, String) {
         let Walk { t, qschema, time, order, gate, limit, offset } = self;
         let at = "(SELECT at FROM boundary)";
+        let (only, and) =
+            if w == "true" { (String::new(), String::new()) } else { (format!(" WHERE {w}"), format!(" AND {w}")) };
+        let (times, older) = match orgs {
+            None => (
+                format!("SELECT {t}.{time} FROM {qschema}.{t}{only} ORDER BY {t}.{time} DESC LIMIT {offset} + 1"),
+                format!(
+                    "SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} < {at}{and} AND {gate} {order} LIMIT {limit}"
+                ),
+            ),
+            Some(super::OrgWalks { param: k, count: n, .. }) => {
+                let each = |i: usize, what: &str, and: &str, end: &str| {
+                    format!("(SELECT {what} FROM {qschema}.{t} WHERE {t}.organization_id = (${k})[{i}]{and} {end})")
+                };
+                let newest = format!("ORDER BY {t}.{time} DESC LIMIT {offset} + 1");
+                let times: Vec<String> = (1..=*n).map(|i| each(i, &format!("{t}.{time}"), "", &newest)).collect();
+                let older_and = format!(" AND {t}.{time} < {at} AND {gate}");
+                let olders: Vec<String> = (1..=*n)
+                    .map(|i| each(i, &format!("{t}.*"), &older_and, &format!("{order} LIMIT {limit}")))
+                    .collect();
+                (
+                    format!(
+                        "SELECT x.at FROM ({}) x(at) ORDER BY x.at DESC LIMIT {offset} + 1",
+                        times.join(" UNION ALL ")
+                    ),
+                    format!("SELECT {t}.* FROM ({}) {t} {order} LIMIT {limit}", olders.join(" UNION ALL ")),
+                )
+            }
+        };
         let walk = format!(
-            "SELECT {t}.* FROM ((SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} = {at} AND {gate} ORDER BY {t}.id DESC \
-             LIMIT {limit} OFFSET {offset} - (SELECT above FROM boundary)) UNION ALL \
-             (SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} < {at} AND {gate} {order} LIMIT {limit})) {t} {order} LIMIT {limit}"
+            "SELECT {t}.* FROM ((SELECT {t}.* FROM {qschema}.{t} WHERE {t}.{time} = {at}{and} AND {gate} ORDER BY {t}.id DESC \
+             LIMIT {limit} OFFSET {offset} - (SELECT above FROM boundary)) UNION ALL ({older})) {t} {order} LIMIT {limit}"
         );
         let boundary = format!(
             ", boundary(at, above) AS MATERIALIZED (SELECT at, rank() OVER (ORDER BY at DESC) - 1 \
-             FROM (SELECT {t}.{time} FROM {qschema}.{t} ORDER BY {t}.{time} DESC LIMIT {offset} + 1) b(at) \
-             ORDER BY at DESC OFFSET {offset} LIMIT 1)"
+             FROM ({times}) b(at) ORDER BY at DESC OFFSET {offset} LIMIT 1)"
         );
         (walk, boundary)
     }
@@ -364,6 +394,7 @@ fn by_id(qschema: &str, table: &str, columns: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn g1(s: &str) -> Profile {
         Profile::generation_for_tests(s, 1)
@@ -454,7 +485,7 @@ mod tests {
             sql: "audit_logs.organization_id = ANY ($1)".into(),
             params: vec![Param::UuidArray(vec![])],
             orgs,
-            builds: None,
+            ..Default::default()
         };
         let p =
             page(Log::Audit, &g1("public"), two, Page { limit: 10, offset: 5, count_cap: 2000, ..Default::default() });
@@ -475,7 +506,8 @@ mod tests {
 
     #[test]
     fn deep_pages_of_every_row_start_from_the_time_index() {
-        let all = || Fragment { sql: "true".into(), ..Default::default() };
+        let all =
+            || Fragment { sql: "true".into(), unfiltered: Some(super::super::Scope::Everything), ..Default::default() };
         let deep = Page { limit: 100, offset: DEEP_OFFSET, count_cap: 2000, time_index: true };
         let p = page(Log::Audit, &g1("public"), all(), deep);
         // $1 cap + 1, $2 limit, $3 offset.
@@ -489,13 +521,55 @@ mod tests {
         assert!(p.sql.contains("WHERE audit_logs.\"time\" < (SELECT at FROM boundary) AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $2)"), "{}", p.sql);
         let c = page(Log::Connection, &g1("public"), all(), deep);
         assert!(c.sql.contains("connection_logs.connect_time < (SELECT at FROM boundary)"), "{}", c.sql);
-        // Not without a time index, not shallower, not with a filter, and not for organization walks.
+        // Not without an index in time order, not shallower, and not with a filter.
         let plain = |f: Fragment, p: Page| !page(Log::Audit, &g1("public"), f, p).sql.contains("boundary");
         assert!(plain(all(), Page { time_index: false, ..deep }));
         assert!(plain(all(), Page { offset: DEEP_OFFSET - 1, ..deep }));
         assert!(plain(f(), deep));
-        let orgs = Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() });
-        assert!(plain(Fragment { orgs, ..all() }, deep));
+        // One organization's rows: from its (organization_id, time) index, in every part.
+        let one = Fragment {
+            sql: "audit_logs.organization_id = $1".into(),
+            params: vec![Param::Uuid(Uuid::nil())],
+            unfiltered: Some(super::super::Scope::Organizations),
+            ..Default::default()
+        };
+        let p = page(Log::Audit, &g1("public"), one, deep);
+        assert!(p.sql.contains("FROM (SELECT audit_logs.\"time\" FROM public.audit_logs WHERE audit_logs.organization_id = $1 ORDER BY audit_logs.\"time\" DESC LIMIT $4 + 1) b(at)"), "{}", p.sql);
+        assert!(
+            p.sql.contains(
+                "WHERE audit_logs.\"time\" = (SELECT at FROM boundary) AND audit_logs.organization_id = $1 AND"
+            ),
+            "{}",
+            p.sql
+        );
+        assert!(
+            p.sql.contains(
+                "WHERE audit_logs.\"time\" < (SELECT at FROM boundary) AND audit_logs.organization_id = $1 AND"
+            ),
+            "{}",
+            p.sql
+        );
+        // A few organizations: each one's newest times, merged; each one's older rows, merged.
+        let two = Fragment {
+            sql: "audit_logs.organization_id = ANY ($1)".into(),
+            params: vec![Param::UuidArray(vec![Uuid::nil(); 2])],
+            orgs: Some(super::super::OrgWalks { param: 1, count: 2, rest: "true".into() }),
+            unfiltered: Some(super::super::Scope::Organizations),
+            ..Default::default()
+        };
+        let p = page(Log::Audit, &g1("public"), two, deep);
+        for i in 1..=2 {
+            assert!(p.sql.contains(&format!("(SELECT audit_logs.\"time\" FROM public.audit_logs WHERE audit_logs.organization_id = ($1)[{i}] ORDER BY audit_logs.\"time\" DESC LIMIT $4 + 1)")), "{}", p.sql);
+            assert!(p.sql.contains(&format!("(SELECT audit_logs.* FROM public.audit_logs WHERE audit_logs.organization_id = ($1)[{i}] AND audit_logs.\"time\" < (SELECT at FROM boundary) AND (SELECT n FROM matched) > 0 ORDER BY audit_logs.\"time\" DESC, audit_logs.id DESC LIMIT $3)")), "{}", p.sql);
+        }
+        assert!(
+            p.sql.contains(
+                "WHERE audit_logs.\"time\" = (SELECT at FROM boundary) AND audit_logs.organization_id = ANY ($1) AND"
+            ),
+            "{}",
+            p.sql
+        );
+        assert!(!p.sql.contains("($1)[3]") && p.params.len() == 4, "{:?}", p.params);
     }
 
     #[test]
