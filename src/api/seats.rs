@@ -39,9 +39,11 @@ fn get_user_ai_seat_states(
     if ids.is_empty() {
         return SetOfIterator::new(Vec::new());
     }
+    // One primary-key probe per user whatever the ids (`plan::seats`): kept, planned once per backend. Planning it
+    // per call cost more than running it (10M rows, 100 users: 0.7 ms of 1.2).
     let sql = seats::seat_states(&profile, source);
     let out: Vec<pgrx::Uuid> =
-        spi::select(&sql, &[ids.into()], |t| t.filter_map(|r| r.get::<pgrx::Uuid>(1).transpose()).collect());
+        spi::select_kept(&sql, &[ids.into()], |t| t.filter_map(|r| r.get::<pgrx::Uuid>(1).transpose()).collect());
     SetOfIterator::new(out)
 }
 
