@@ -141,14 +141,18 @@ fn run_page(
     let offset = offset(offset_);
     let (limit, count_cap) = (page_size(limit), count_cap(cap));
     let mut filter = caller.compile(log, q, &catalog);
-    if filter.orgs.is_some() && !catalog.walks_by_organization(log) {
+    // The catalog is asked once, and only when the answer is used: for organization walks, and for a page deep
+    // enough to use an index in time order.
+    let deep = offset >= query::DEEP_OFFSET;
+    let by_org = (filter.orgs.is_some() || (deep && filter.unfiltered == Some(Scope::Organizations)))
+        && catalog.walks_by_organization(log);
+    if !by_org {
         filter.orgs = None;
     }
-    // The catalog is asked only when the page is deep enough to use an index in time order.
-    let time_index = offset >= query::DEEP_OFFSET
+    let time_index = deep
         && match filter.unfiltered {
             Some(Scope::Everything) => catalog.walks_by_time(log),
-            Some(Scope::Organizations) => catalog.walks_by_organization(log),
+            Some(Scope::Organizations) => by_org,
             None => false,
         };
     let page = Page { limit, offset, count_cap, time_index };

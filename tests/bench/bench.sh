@@ -35,10 +35,7 @@ else
     -c "VACUUM ANALYZE" >&2
 fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
-# Runs FORMAT (two %I: schema, index) for each of audit_ext's advised indexes present.
-advised() {
-  "${psql[@]}" -At -c "SELECT format('$1', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
-}
+. tests/bench/lib.sh
 # The organization-scoped readers of the scenarios, every run (a reused cluster may predate them): organization-
 # auditors, user 13 of its one organization (14), user 8 of its two (9 and 16), user 48 of eight (1-8). All are
 # active, not deleted, and exist at every fixture size (users <= 60).
@@ -54,17 +51,17 @@ if [ "$cases" = plain ] || [ "$cases" = all ]; then
     echo; echo "== Coder's stock indexes (median of $runs warm runs, ms)"
     echo "   Coder SQL = its capped count + page query; Coder page = that + the per-row look-ups its audit handler"
     echo "   runs for is_deleted/resource_link (connection logs have none); audit_ext = one call, JSON included"
-    advised "DROP INDEX %I.%I;"
+    drop_advice
     "${psql[@]}" -v runs="$runs" "${only[@]}" -f tests/bench/run.sql
   fi
   if [ "$indexes" != stock ]; then
     echo; echo "== with audit_ext.index_advice() applied"
-    echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null
+    apply_advice
     "${psql[@]}" -c "ANALYZE"
     "${psql[@]}" -At -c "SELECT format('%s %s', indexrelid::regclass, pg_size_pretty(pg_relation_size(indexrelid))) FROM pg_index WHERE indexrelid::regclass::text LIKE 'audit\_ext\_%' ORDER BY 1" | sed 's/^/   advised: /'
     "${psql[@]}" -v runs="$runs" "${only[@]}" -f tests/bench/run.sql
     # Leave the database as it was (unless KEEP_ADVICE=1): the next run starts from stock indexes.
-    [ "${KEEP_ADVICE:-0}" = 1 ] || advised "DROP INDEX %I.%I;"
+    [ "${KEEP_ADVICE:-0}" = 1 ] || drop_advice
   fi
 fi
 if [ "$cases" = partitioned ] || [ "$cases" = all ]; then

@@ -14,9 +14,10 @@ port=$(bash tests/scripts/cluster.sh port "bench-$rows") || { echo "run 'make be
 conn=(-h 127.0.0.1 -p "$port" -U postgres -d bench)
 psql=(psql -X -q -v ON_ERROR_STOP=1 "${conn[@]}")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+. tests/bench/lib.sh
 PGOPTIONS="-c client_min_messages=warning" "${psql[@]}" -f tests/bench/coder.sql >/dev/null
 if [ "${INDEXES:-stock}" = advice ]; then
-  echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null
+  apply_advice
   "${psql[@]}" -c "ANALYZE"
 fi
 # One pgbench script per scenario and side: Coder's capped count and page (two statements, one transaction's
@@ -66,5 +67,5 @@ while IFS=$'\t' read -r n name coder ours; do
     "$o1" "$o50" "$o95" $((on / secs)) "$(awk -v c="$c95" -v c1="$c1" -v a="$o95" -v b="$o1" 'BEGIN { printf "%.1fx, %.1fx", c / c1, a / b }')"
 done <"$work/list"
 if [ "${INDEXES:-stock}" = advice ] && [ "${KEEP_ADVICE:-0}" != 1 ]; then
-  "${psql[@]}" -At -c "SELECT format('DROP INDEX %I.%I;', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
+  drop_advice
 fi

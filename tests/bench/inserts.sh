@@ -12,6 +12,7 @@ port=$(bash tests/scripts/cluster.sh port "bench-$rows") || { echo "run 'make be
 conn=(-h 127.0.0.1 -p "$port" -U postgres -d bench)
 psql=(psql -X -q -v ON_ERROR_STOP=1 "${conn[@]}")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+. tests/bench/lib.sh
 # An audit event as Coder writes one: a workspace build by one of the users, in one of the organizations, with
 # its additional fields; new ids; the current time. Marked by its icon, to be deleted afterwards.
 cat >"$work/insert.sql" <<'SQL'
@@ -25,21 +26,14 @@ VALUES (gen_random_uuid(), now(), md5('user' || (1 + :n % 50000))::uuid, md5('or
                            'workspace_owner', 'alice', 'workspace_id', gen_random_uuid()),
         gen_random_uuid(), '/bench/insert');
 SQL
-advised() {
-  "${psql[@]}" -At -c "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_audit\_logs\_%'"
-}
-drop_advice() {
-  "${psql[@]}" -At -c "SELECT format('DROP INDEX %I.%I;', schemaname, indexname) FROM pg_indexes WHERE indexname LIKE 'audit\_ext\_%'" | "${psql[@]}" >/dev/null
-}
 tps() {
   "${psql[@]}" -c CHECKPOINT
   pgbench -n -M prepared "${conn[@]}" -c "$clients" -j 2 -T "$secs" -f "$work/insert.sql" 2>/dev/null \
     | awk '/^tps = / { printf "%.0f\n", $3 }'
 }
 indexes() { "${psql[@]}" -At -c "SELECT count(*) FROM pg_index WHERE indrelid = 'audit_logs'::regclass"; }
-apply_advice() { echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null; }
 # Whichever state the database is in is measured first, so that the advice is built at most once.
-had=$(advised)
+had=$(advised_on_audit_logs)
 if [ "$had" = 0 ]; then
   n_stock=$(indexes); stock=$(tps)
   apply_advice; n_advice=$(indexes); advice=$(tps)
@@ -59,5 +53,5 @@ echo "$sizes"
 # Leave the database as it was: without the inserted rows, and with the advice only if it had it (or KEEP_ADVICE=1).
 "${psql[@]}" -c "DELETE FROM audit_logs WHERE resource_icon = '/bench/insert'" -c "VACUUM ANALYZE audit_logs"
 want=$([ "$had" != 0 ] || [ "${KEEP_ADVICE:-0}" = 1 ] && echo 1 || echo 0)
-if [ "$want" = 1 ] && [ "$(advised)" = 0 ]; then apply_advice; fi
-if [ "$want" = 0 ] && [ "$(advised)" != 0 ]; then drop_advice; fi
+if [ "$want" = 1 ] && [ "$(advised_on_audit_logs)" = 0 ]; then apply_advice; fi
+if [ "$want" = 0 ] && [ "$(advised_on_audit_logs)" != 0 ]; then drop_advice; fi
