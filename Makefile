@@ -34,13 +34,13 @@ fuzz:       ## coverage-guided fuzzing of both targets (parse_compile, render_ro
 package:    ## release build → target/audit_ext-VERSION-pg15-ARCH.tar.gz (unpack at / on a PostgreSQL 15 server)
 	bash tests/scripts/package.sh
 
-bench:      ## side-by-side benchmark vs Coder's queries at ROWS audit rows (CASES=plain|partitioned|all|none, ONLY=regex, INDEXES=stock|advice)
+bench:      ## side-by-side benchmark vs Coder's queries at ROWS audit rows (CASES=plain|partitioned|all|none, ONLY=regex, INDEXES=stock|advice, GEN=g1|g2|g3)
 	bash tests/bench/bench.sh $(ROWS) $(RUNS) $(or $(CASES),plain)
 
 bench-concurrency: ## p50/p95 with CLIENTS (16) concurrent clients, Coder's SQL vs audit_ext, on make bench's cluster
 	bash tests/bench/concurrency.sh $(ROWS) $(or $(DURATION),10) $(or $(CLIENTS),16)
 
-bench-inserts: ## Coder-shaped audit inserts/s with stock indexes vs with index_advice(), on make bench's cluster
+bench-inserts: ## Coder-shaped audit inserts/s with stock indexes vs with index_advice() (PER_INDEX=1: each index alone), on make bench's cluster
 	bash tests/bench/inserts.sh $(ROWS) $(or $(DURATION),30) $(or $(CLIENTS),4)
 
 load:       ## 16 reader + 2 writer clients for DURATION s (default 180) on ROWS rows, release build; not in `make test`

@@ -4,7 +4,9 @@
 #                                  default 5), CASES: plain (default), partitioned, all, or none (seed only)
 # Builds a release build, keeps one cluster per size under /tmp/audit_ext/bench-ROWS (seeded once, reused), runs
 # every scenario with Coder's stock indexes, then applies audit_ext.index_advice() and runs them again.
-# Timings are warm-cache: each query runs once before its timed runs.
+# Timings are warm-cache: each query runs once before its timed runs. GEN=g2 or g3 runs on a copy of the seeded
+# database migrated to that Coder schema generation (tests/fixture/g2.sql, g3.sql; made once, kept as bench_g2,
+# bench_g3); g1 (the default) on the seeded database itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:?usage: bench.sh ROWS [RUNS] [plain|partitioned|all|none]}; runs=${2:-5}; cases=${3:-plain}
@@ -13,7 +15,10 @@ only=(); [ -n "${ONLY:-}" ] && only=(-v "only=$ONLY")
 # INDEXES=stock or advice runs one of the two passes (both by default); KEEP_ADVICE=1 leaves the advised indexes
 # in place after the advice pass, so that the next INDEXES=advice run does not build them again.
 indexes=${INDEXES:-both}
+gen=${GEN:-g1}
+case "$gen" in g1|g2|g3) ;; *) echo "GEN must be g1, g2 or g3, not '$gen'" >&2; exit 2 ;; esac
 bash tests/scripts/setup.sh >&2
+. tests/bench/lib.sh
 name=bench-$rows; db=bench
 cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config >&2
 if port=$(bash tests/scripts/cluster.sh port "$name" 2>/dev/null) \
@@ -34,8 +39,22 @@ else
                '', created_at FROM users WHERE abs(hashtext(id::text)) % 3 = 0" \
     -c "VACUUM ANALYZE" >&2
 fi
+# Another generation: a copy of the seeded database, migrated by Coder's migrations (with whatever audit_ext
+# indexes the seeded one holds in place, as a host migrates), made once and reused.
+if [ "$gen" != g1 ]; then
+  gdb=$(bench_db)
+  gpsql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$gdb")
+  if ! psql -X -At -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$gdb'" | grep -q 1; then
+    echo "copying the database and migrating it to $gen…" >&2
+    migrations=(-f tests/fixture/g2.sql); [ "$gen" = g3 ] && migrations+=(-f tests/fixture/g3.sql)
+    time { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE $gdb TEMPLATE $db" \
+           && "${gpsql[@]}" "${migrations[@]}" -c "VACUUM ANALYZE"; } >&2
+  else
+    "${gpsql[@]}" -c "DROP EXTENSION audit_ext; CREATE EXTENSION audit_ext" >&2
+  fi
+  db=$gdb
+fi
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db")
-. tests/bench/lib.sh
 # The organization-scoped readers of the scenarios, every run (a reused cluster may predate them): organization-
 # auditors, user 13 of its one organization (14), user 8 of its two (9 and 16), user 48 of eight (1-8). All are
 # active, not deleted, and exist at every fixture size (users <= 60).
@@ -44,7 +63,9 @@ psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db"
   -c "INSERT INTO organization_members (user_id, organization_id, created_at, updated_at, roles)
       SELECT md5('user48')::uuid, md5('org' || o)::uuid, now(), now(), '{organization-auditor}' FROM generate_series(1, 8) o
       ON CONFLICT (organization_id, user_id) DO UPDATE SET roles = '{organization-auditor}'"
-"${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), current_setting('server_version'))"
+"${psql[@]}" -At -c "SELECT format('%s audit rows, %s connection rows, %s users, %s organizations; Coder schema %s (audit_ext sees %s); PostgreSQL %s', (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM connection_logs), (SELECT count(*) FROM users), (SELECT count(*) FROM organizations), upper('$gen'), audit_ext.coder_schema_profile()->>'generation', current_setting('server_version'))"
+[ "$("${psql[@]}" -At -c "SELECT audit_ext.coder_schema_profile()->>'generation'")" = "${gen^^}" ] \
+  || { echo "audit_ext does not see generation ${gen^^} in $db" >&2; exit 1; }
 if [ "$cases" = plain ] || [ "$cases" = all ]; then
   "${psql[@]}" -f tests/bench/coder.sql >/dev/null
   if [ "$indexes" != advice ]; then

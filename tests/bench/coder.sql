@@ -51,9 +51,30 @@ LANGUAGE sql IMMUTABLE AS $$
     CASE what WHEN 'page' THEN format(' ORDER BY "time" DESC LIMIT COALESCE(NULLIF(%s, 0), 100) OFFSET %s', lim, off)
               ELSE format(' LIMIT NULLIF(%s, 0) + 1) AS limited_count', cap) END $$;
 
+-- Connection logs of generation G3 (coder-generations.md) record a connection_method and an app_name_or_port;
+-- G1 and G2 a connection_type. The clause of Coder's `type:` filter for the literal `v`, and of the web types
+-- that `status:` leaves out, in the database's generation. G3's deprecated `type:` takes a compatibility
+-- category: vscode and jetbrains are ssh connections from an app of that family (the registry and the down
+-- migration's names, as the spec lists them), ssh is one from neither family, the rest are methods.
+CREATE OR REPLACE FUNCTION bench.g3() RETURNS boolean LANGUAGE sql STABLE
+AS $$ SELECT to_regtype('connection_log_method') IS NOT NULL $$;
+CREATE OR REPLACE FUNCTION bench.connection_type(v text) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN NOT bench.g3() THEN format('type = %s::text::connection_type', v) ELSE
+    format('CASE %1$s WHEN ''vscode'' THEN connection_method = ''ssh'' AND app_name_or_port = ANY (%2$L::text[])
+                      WHEN ''jetbrains'' THEN connection_method = ''ssh'' AND app_name_or_port = ANY (%3$L::text[])
+                      WHEN ''ssh'' THEN connection_method = ''ssh'' AND (app_name_or_port IS NULL OR app_name_or_port <> ALL (%4$L::text[]))
+                      ELSE connection_method = %1$s::text::connection_log_method END',
+           v, vscode, jetbrains, vscode || jetbrains) END
+  FROM (SELECT '{vscode,vscode_insiders,vscode_web,code_server,cursor,windsurf,positron,vscodium,codium,antigravity,trae,kiro,devin,code_oss,vscodium_insiders,devin_next,trae_cn}'::text[] AS vscode,
+               '{jetbrains,intellij,pycharm,goland,webstorm,phpstorm,rubymine,clion,rider,rustrover,datagrip,dataspell,mps,android_studio}'::text[] AS jetbrains) families $$;
+CREATE OR REPLACE FUNCTION bench.not_web() RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN bench.g3()
+    THEN 'connection_logs.connection_method NOT IN (''workspace_app''::connection_log_method, ''port_forwarding''::connection_log_method)'
+    ELSE 'connection_logs.type NOT IN (''workspace_app''::connection_type, ''port_forwarding''::connection_type)' END $$;
+
 -- GetConnectionLogsOffset / CountConnectionLogs.
 CREATE OR REPLACE FUNCTION bench.coder_connection(what text, f jsonb, orgs uuid[], lim int, off int, cap int) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
   SELECT (CASE what WHEN 'page' THEN
     'SELECT connection_logs.*, users.username AS user_username, users.name AS user_name, users.email AS user_email,
             users.created_at AS user_created_at, users.updated_at AS user_updated_at, users.last_seen_at AS user_last_seen_at,
@@ -71,7 +92,7 @@ LANGUAGE sql IMMUTABLE AS $$
       AND CASE WHEN ' || bench.t(f, 'workspace_owner') || ' != '''' THEN workspace_owner_id = (SELECT id FROM users WHERE lower(username) = lower(' || bench.t(f, 'workspace_owner') || ') AND deleted = false) ELSE true END
       AND CASE WHEN ' || bench.u(f, 'workspace_owner_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN workspace_owner_id = ' || bench.u(f, 'workspace_owner_id') || ' ELSE true END
       AND CASE WHEN ' || bench.t(f, 'workspace_owner_email') || ' != '''' THEN workspace_owner_id = (SELECT id FROM users WHERE email = ' || bench.t(f, 'workspace_owner_email') || ' AND deleted = false) ELSE true END
-      AND CASE WHEN ' || bench.t(f, 'type') || ' != '''' THEN type = ' || bench.t(f, 'type') || '::text::connection_type ELSE true END
+      AND CASE WHEN ' || bench.t(f, 'type') || ' != '''' THEN ' || bench.connection_type(bench.t(f, 'type')) || ' ELSE true END
       AND CASE WHEN ' || bench.u(f, 'user_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN user_id = ' || bench.u(f, 'user_id') || ' ELSE true END
       AND CASE WHEN ' || bench.t(f, 'username') || ' != '''' THEN user_id = (SELECT id FROM users WHERE lower(username) = lower(' || bench.t(f, 'username') || ') AND deleted = false) ELSE true END
       AND CASE WHEN ' || bench.t(f, 'user_email') || ' != '''' THEN users.email = ' || bench.t(f, 'user_email') || ' ELSE true END
@@ -81,7 +102,7 @@ LANGUAGE sql IMMUTABLE AS $$
       AND CASE WHEN ' || bench.u(f, 'connection_id') || ' != ''00000000-0000-0000-0000-000000000000''::uuid THEN connection_logs.connection_id = ' || bench.u(f, 'connection_id') || ' ELSE true END
       AND CASE WHEN ' || bench.t(f, 'status') || ' != '''' THEN ((' || bench.t(f, 'status') || ' = ''ongoing'' AND disconnect_time IS NULL) OR
                (' || bench.t(f, 'status') || ' = ''completed'' AND disconnect_time IS NOT NULL)) AND
-               connection_logs.type NOT IN (''workspace_app''::connection_type, ''port_forwarding''::connection_type) ELSE true END
+               ' || bench.not_web() || ' ELSE true END
       ' || bench.rbac('connection_logs', orgs) ||
     CASE what WHEN 'page' THEN format(' ORDER BY connect_time DESC LIMIT COALESCE(NULLIF(%s, 0), 100) OFFSET %s', lim, off)
               ELSE format(' LIMIT NULLIF(%s, 0) + 1) AS limited_count', cap) END $$;
@@ -92,13 +113,16 @@ CREATE OR REPLACE FUNCTION bench.coder_ai_seats(ids uuid[]) RETURNS text LANGUAG
                  WHERE ais.user_id = ANY(%L::uuid[]) AND u.status = ''active''::user_status AND u.deleted = false
                    AND u.is_system = false', ids) $$;
 
--- The usage-derived GetUserAISeatStates of Coder's first AI-seat PR (#23291), for audit_ext's source => 'usage'.
-CREATE OR REPLACE FUNCTION bench.coder_ai_seats_usage(ids uuid[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT format('SELECT user_id FROM (SELECT DISTINCT initiator_id AS user_id FROM aibridge_interceptions
-                 UNION SELECT DISTINCT workspaces.owner_id FROM workspaces JOIN workspace_builds
+-- The usage-derived GetUserAISeatStates of Coder's first AI-seat PR (#23291), for audit_ext's source => 'usage';
+-- from G2 on, where Coder has dropped workspace_builds.has_ai_task, AI Bridge usage alone.
+CREATE OR REPLACE FUNCTION bench.coder_ai_seats_usage(ids uuid[]) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT format('SELECT user_id FROM (SELECT DISTINCT initiator_id AS user_id FROM aibridge_interceptions%s) AS ai_seat_users
+                 WHERE user_id = ANY(%L::uuid[])',
+                CASE WHEN EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'workspace_builds'::regclass
+                                   AND attname = 'has_ai_task' AND NOT attisdropped)
+                THEN ' UNION SELECT DISTINCT workspaces.owner_id FROM workspaces JOIN workspace_builds
                    ON workspace_builds.workspace_id = workspaces.id
-                 WHERE workspace_builds.has_ai_task = true AND workspaces.deleted = false) AS ai_seat_users
-                 WHERE user_id = ANY(%L::uuid[])', ids) $$;
+                 WHERE workspace_builds.has_ai_task = true AND workspaces.deleted = false' ELSE '' END, ids) $$;
 
 -- Median wall time in ms of running `sql` `runs` times (after one warm-up run).
 CREATE OR REPLACE FUNCTION bench.median_ms(sql text, runs int DEFAULT 5) RETURNS numeric LANGUAGE plpgsql AS $$
@@ -142,9 +166,12 @@ BEGIN
           JOIN workspace_resources wr ON wr.id = ag.resource_id JOIN workspace_builds wb ON wb.job_id = wr.job_id
           JOIN workspaces w ON w.id = wb.workspace_id WHERE app.id = r.resource_id;
       WHEN 'task' THEN
-        PERFORM deleted_at FROM tasks WHERE id = r.resource_id;
-        SELECT owner_id INTO owner FROM tasks WHERE id = r.resource_id;
-        PERFORM username FROM users WHERE id = owner;
+        -- From G2 on, Coder has no tasks table (old rows keep the label) and nothing to look up.
+        IF to_regclass('tasks') IS NOT NULL THEN
+          PERFORM deleted_at FROM tasks WHERE id = r.resource_id;
+          SELECT owner_id INTO owner FROM tasks WHERE id = r.resource_id;
+          PERFORM username FROM users WHERE id = owner;
+        END IF;
       WHEN 'oauth2_provider_app' THEN PERFORM id FROM oauth2_provider_apps WHERE id = r.resource_id;
       WHEN 'chat' THEN PERFORM id FROM chats WHERE id = r.resource_id;
       ELSE NULL;

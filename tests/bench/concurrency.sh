@@ -3,18 +3,18 @@
 # call, each run by CLIENTS concurrent pgbench clients for SECONDS; prints p50 and p95 per scenario beside the
 # single-client median of the same statements, in one run on one database.
 #   concurrency.sh ROWS [SECONDS] [CLIENTS]   (default 10 s, 16 clients)
-# Runs on the cluster `make bench ROWS=…` seeded (it must be running). ONLY=regex picks the scenarios ("log: name";
-# default: a reader of each kind with no filter and with a user filter); INDEXES=advice applies index_advice()
-# first (KEEP_ADVICE=1 leaves it in place afterwards).
+# Runs on the cluster `make bench ROWS=…` seeded (it must be running); GEN=g2 or g3 on the database `make bench
+# GEN=…` migrated. ONLY=regex picks the scenarios ("log: name"; default: a reader of each kind with no filter and
+# with a user filter); INDEXES=advice applies index_advice() first (KEEP_ADVICE=1 leaves it in place afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:?usage: concurrency.sh ROWS [SECONDS] [CLIENTS]}; secs=${2:-10}; clients=${3:-16}
 only=${ONLY:-'^(audit: (no filter \(owner\)|username|org auditor x[128]: (no filter|username))|connection: no filter \(owner\))$'}
 port=$(bash tests/scripts/cluster.sh port "bench-$rows") || { echo "run 'make bench ROWS=$rows' first: it seeds the cluster" >&2; exit 1; }
-conn=(-h 127.0.0.1 -p "$port" -U postgres -d bench)
+. tests/bench/lib.sh
+conn=(-h 127.0.0.1 -p "$port" -U postgres -d "$(bench_db)")
 psql=(psql -X -q -v ON_ERROR_STOP=1 "${conn[@]}")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-. tests/bench/lib.sh
 PGOPTIONS="-c client_min_messages=warning" "${psql[@]}" -f tests/bench/coder.sql >/dev/null
 if [ "${INDEXES:-stock}" = advice ]; then
   apply_advice

@@ -3,16 +3,17 @@
 # audit middleware commits them) with Coder's stock indexes, then with index_advice() applied; prints the
 # transactions per second of each, their ratio, and the bytes of each advised index.
 #   inserts.sh ROWS [SECONDS] [CLIENTS]   (default 30 s, 4 clients)
-# Runs on the cluster `make bench ROWS=…` seeded (it must be running). The inserted rows are deleted afterwards (and
-# the table vacuumed), and the advice is left as it was found (KEEP_ADVICE=1: applied).
+# Runs on the cluster `make bench ROWS=…` seeded (it must be running); GEN=g2 or g3 on the database `make bench
+# GEN=…` migrated. The inserted rows are deleted afterwards (and the table vacuumed), and the advice is left as it
+# was found (KEEP_ADVICE=1: applied). PER_INDEX=1 measures each advised index on audit_logs alone instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${1:?usage: inserts.sh ROWS [SECONDS] [CLIENTS]}; secs=${2:-30}; clients=${3:-4}
 port=$(bash tests/scripts/cluster.sh port "bench-$rows") || { echo "run 'make bench ROWS=$rows' first: it seeds the cluster" >&2; exit 1; }
-conn=(-h 127.0.0.1 -p "$port" -U postgres -d bench)
+. tests/bench/lib.sh
+conn=(-h 127.0.0.1 -p "$port" -U postgres -d "$(bench_db)")
 psql=(psql -X -q -v ON_ERROR_STOP=1 "${conn[@]}")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-. tests/bench/lib.sh
 # An audit event as Coder writes one: a workspace build by one of the users, in one of the organizations, with
 # its additional fields; new ids; the current time. Marked by its icon, to be deleted afterwards.
 cat >"$work/insert.sql" <<'SQL'
@@ -32,8 +33,30 @@ tps() {
     | awk '/^tps = / { printf "%.0f\n", $3 }'
 }
 indexes() { "${psql[@]}" -At -c "SELECT count(*) FROM pg_index WHERE indrelid = 'audit_logs'::regclass"; }
-# Whichever state the database is in is measured first, so that the advice is built at most once.
 had=$(advised_on_audit_logs)
+# PER_INDEX=1: what each advised index on audit_logs costs alone. Stock indexes, then each index with them (built
+# plainly, measured, dropped), then stock again (the VM's drift between the two stock runs bounds the noise).
+if [ "${PER_INDEX:-0}" = 1 ]; then
+  drop_advice; stock=$(tps)
+  echo "== inserts into audit_logs, one advised index at a time: $clients clients, $secs s each, $(nproc) cores"
+  printf "   %-45s %10s %8s %9s\n" index size "tx/s" "of stock"
+  printf "   %-45s %10s %8s %9s\n" "(Coder's stock indexes)" "" "$stock" "100%"
+  "${psql[@]}" -At -c "SELECT c FROM audit_ext.index_advice() s, substring(s FROM 'CREATE INDEX [^\n]* ON [^ ]+\.audit_logs [^\n]*') c WHERE c IS NOT NULL" \
+    | sed 's/ CONCURRENTLY//' >"$work/each"
+  while IFS= read -r stmt; do
+    name=$(sed -E 's/.* IF NOT EXISTS ([^ ]+) ON .*/\1/' <<<"$stmt")
+    "${psql[@]}" -c "SET maintenance_work_mem = '1GB'" -c "$stmt"
+    t=$(tps)
+    size=$("${psql[@]}" -At -c "SELECT pg_size_pretty(pg_relation_size('$name'::regclass))")
+    "${psql[@]}" -c "DROP INDEX $name"
+    printf "   %-45s %10s %8s %8s%%\n" "$name" "$size" "$t" "$(awk -v a="$t" -v s="$stock" 'BEGIN { printf "%.0f", 100 * a / s }')"
+  done <"$work/each"
+  printf "   %-45s %10s %8s\n" "(stock again)" "" "$(tps)"
+  "${psql[@]}" -c "DELETE FROM audit_logs WHERE resource_icon = '/bench/insert'" -c "VACUUM ANALYZE audit_logs"
+  if [ "$had" != 0 ] || [ "${KEEP_ADVICE:-0}" = 1 ]; then apply_advice; fi
+  exit 0
+fi
+# Whichever state the database is in is measured first, so that the advice is built at most once.
 if [ "$had" = 0 ]; then
   n_stock=$(indexes); stock=$(tps)
   apply_advice; n_advice=$(indexes); advice=$(tps)

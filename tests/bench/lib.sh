@@ -1,5 +1,9 @@
-# Shared by the bench scripts (sourced): the advised indexes, applied and dropped. Needs the array `psql` (a psql
-# command line for the bench database, with ON_ERROR_STOP) set by the caller.
+# Shared by the bench scripts (sourced): the benchmark's database, and the advised indexes, applied and dropped.
+# The index functions need the array `psql` (a psql command line for the bench database, with ON_ERROR_STOP) set by
+# the caller.
+
+# The database of Coder schema generation GEN (g1 by default) that `make bench` seeded (g1) or migrated (g2, g3).
+bench_db() { if [ "${GEN:-g1}" = g1 ]; then echo bench; else echo "bench_$GEN"; fi; }
 
 # Creates every index index_advice() lists (CONCURRENTLY: ~5 minutes at 10M rows).
 apply_advice() { echo 'SELECT audit_ext.index_advice() \gexec' | "${psql[@]}" >/dev/null; }
