@@ -6,10 +6,11 @@
 //! The profile is kept per backend and read again after any relation's (or schema's) invalidation reaches the
 //! backend (`register_invalidation`: PostgreSQL calls our callbacks for every relcache and pg_namespace
 //! invalidation, Coder's DDL included, committed by another session, made in this one, or replayed on a
-//! standby), or when `audit_ext.coder_schema` changes. Each call first takes in pending invalidations, so a
-//! backend that answered before one of Coder's migrations answers from the new schema after it, without
-//! reconnecting. Reading the profile anew costs ~150 look-ups (~0.2 ms); a kept one, a copy. Nothing is
-//! hard-coded: a value Coder adds with `ALTER TYPE … ADD VALUE` is accepted at once.
+//! standby), or when `audit_ext.coder_schema` changes; so are the index facts a page's plan asks about
+//! (`index_led_by`). Each call first takes in pending invalidations, so a backend that answered before one of
+//! Coder's migrations answers from the new schema after it, without reconnecting. Reading the profile anew costs
+//! ~150 look-ups (~0.2 ms); a kept one, a copy. Nothing is hard-coded: a value Coder adds with `ALTER TYPE … ADD
+//! VALUE` is accepted at once.
 
 use crate::dsl::Catalog;
 use crate::guc;
@@ -127,7 +128,28 @@ impl LiveCatalog {
 
 /// Whether `log`'s table in the Coder schema `qschema` (quoted) has a valid, complete (not partial) btree index
 /// whose first key columns are `columns`, in that order: one that can walk them in order for every row.
+///
+/// Answers are kept per backend beside the profile, and forgotten with it: an index created, dropped or made
+/// valid (`CREATE INDEX CONCURRENTLY`'s last step) invalidates its table's relcache entry, on a primary as on a
+/// standby replaying it. A page asks up to two of these; kept, each is a hash look-up instead of a statement.
 pub fn index_led_by(qschema: &str, log: crate::dsl::Log, columns: &[&str]) -> bool {
+    let table = format!("{qschema}.{}", crate::plan::table(log));
+    let key = format!("{table}({})", columns.join(","));
+    // SAFETY: as in `kept_profile`: takes in committed catalog changes, running our callbacks for them.
+    unsafe { pg_sys::AcceptInvalidationMessages() };
+    if let Some(known) = INDEX_FACTS.with(|f| f.borrow().get(&key).copied()) {
+        return known;
+    }
+    let before = INVALIDATIONS.with(Cell::get);
+    let led = read_index_led_by(table, columns);
+    if INVALIDATIONS.with(Cell::get) == before {
+        INDEX_FACTS.with(|f| f.borrow_mut().insert(key, led));
+    }
+    led
+}
+
+/// `index_led_by`, read from pg_index.
+fn read_index_led_by(table: String, columns: &[&str]) -> bool {
     const SQL: &str = "SELECT EXISTS (SELECT FROM pg_index i \
          JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree' \
          WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indpred IS NULL \
@@ -135,7 +157,6 @@ pub fn index_led_by(qschema: &str, log: crate::dsl::Log, columns: &[&str]) -> bo
                   FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n) \
                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
                  WHERE k.n <= cardinality($2) AND k.n <= i.indnkeyatts) = $2)";
-    let table = format!("{qschema}.{}", crate::plan::table(log));
     let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
     crate::exec::spi::one_kept::<bool>(SQL, &[table.into(), columns.into()]).unwrap_or(false)
 }
@@ -162,14 +183,17 @@ impl Catalog for LiveCatalog {
 thread_local! {
     /// This backend's profile, with the schema it describes; `None` once an invalidation arrived.
     static KEPT: RefCell<Option<(String, Profile)>> = const { RefCell::new(None) };
-    /// How many invalidations have arrived: a profile read while one arrives is not kept.
+    /// `index_led_by`'s answers, by table and columns; emptied with the profile.
+    static INDEX_FACTS: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+    /// How many invalidations have arrived: a profile or an index fact read while one arrives is not kept.
     static INVALIDATIONS: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Forgets the kept profile: PostgreSQL's invalidation callbacks call this.
+/// Forgets the kept profile and index facts: PostgreSQL's invalidation callbacks call this.
 fn forget() {
     INVALIDATIONS.with(|n| n.set(n.get().wrapping_add(1)));
     KEPT.with(|k| k.borrow_mut().take());
+    INDEX_FACTS.with(|f| f.borrow_mut().clear());
 }
 
 #[pg_guard]

@@ -384,7 +384,23 @@ class Migration(RowChecks, unittest.TestCase):
         self.answers("G1", 1)
 
     def test_02_g1_apply_advice(self):
+        # Session A keeps what it learnt of the indexes (plan::Resolver::leads_an_index) until an invalidation
+        # says otherwise: an organization reader's pinned resource_target: is written `(organization_id = …) IS
+        # TRUE` only where an index leads with resource_target, which Coder's stock schema lacks and the advice adds.
+        def pinned():
+            resp = api.audit_predicate(A, "resource_target:ws-1", ORG_AUDITOR_9)
+            self.assertEqual(resp.status, 200, resp.body)
+            return ") IS TRUE" in resp.body
+        self.assertFalse(pinned(), "G1 stock: no index leads with resource_target")
+        self.assertFalse(pinned(), "asked again in the same session")
         stmts = self.apply_advice("G1")
+        self.assertTrue(pinned(), "session A sees the index session D built")
+        target = [st for st in stmts if "audit_ext_audit_logs_target_time" in st]
+        self.assertEqual(len(target), 1, stmts)
+        D.execute("DROP INDEX audit_ext_audit_logs_target_time")
+        self.assertFalse(pinned(), "session A sees the index dropped")
+        D.execute(target[0])
+        self.assertTrue(pinned(), "and built again")
         self.assertTrue(stmts, "G1: index_advice() advised something on a fresh fixture")
         STATE["owned"] = owned_objects()
         self.assertTrue(STATE["owned"], "the extension owns objects")
