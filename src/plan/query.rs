@@ -505,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn deep_pages_of_every_row_start_from_the_time_index() {
+    fn deep_pages_of_unfiltered_readers_start_from_an_index_in_time_order() {
         let all =
             || Fragment { sql: "true".into(), unfiltered: Some(super::super::Scope::Everything), ..Default::default() };
         let deep = Page { limit: 100, offset: DEEP_OFFSET, count_cap: 2000, time_index: true };
