@@ -158,13 +158,16 @@ UNION ALL SELECT 'usage', * FROM ref.check_seats('usage', false)
 UNION ALL SELECT 'usage, latest build', * FROM ref.check_seats('usage', true);
 
 -- Index advice for G3: on connection_method, nothing holding an enum literal; applied, nothing is left, and
--- status:ongoing's count reads the partial index alone.
+-- status:ongoing's count reads the partial index alone, as an organization reader's type:ssh count reads
+-- (organization_id, connection_method, connect_time) with the app included (ssh also tests the app in G3).
 SELECT audit_ext.index_advice();
 SELECT audit_ext.index_advice() \gexec
 SELECT count(*) AS advised_after_gexec FROM audit_ext.index_advice();
 SET enable_seqscan = off; SET enable_bitmapscan = off;
 SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM connection_logs WHERE %s',
               audit_ext.connection_predicate('status:ongoing')) \gexec
+SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM connection_logs WHERE %s',
+              audit_ext.connection_predicate('type:ssh', md5('user8')::uuid)) \gexec
 RESET enable_seqscan; RESET enable_bitmapscan;
 SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok);
 

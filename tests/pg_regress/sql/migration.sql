@@ -159,10 +159,16 @@ SELECT string_agg(object, ' | ' ORDER BY object) = :'g1_objects' AS same_objects
        md5(string_agg(object || ':' || coalesce(definition, ''), ' | ' ORDER BY object)) = :'g1_digest' AS same_definitions
 FROM owned;
 SELECT * FROM ref.ext_depends_on_coder;
--- What the migration dropped and still applies; applied, nothing is left.
+-- What the migration dropped and what G3 advises instead: its type: indexes include the app. Applied, the
+-- G1/G2 ones they supersede are advised dropped (only now, with their replacements valid); applied again,
+-- nothing is left, and every answer still equals the reference.
+SELECT audit_ext.index_advice();
+SELECT audit_ext.index_advice() \gexec
 SELECT audit_ext.index_advice();
 SELECT audit_ext.index_advice() \gexec
 SELECT count(*) AS advised_after_gexec FROM audit_ext.index_advice();
+SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition FROM pg_index
+WHERE indexrelid::regclass::text LIKE 'audit\_ext\_connection%' ORDER BY indexrelid::regclass::text;
 SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok);
 CALL audit_ext.purge_logs('2000-01-01', '2000-01-01', 100, '2000-01-01');
 
