@@ -78,7 +78,8 @@
 //!     Coder's stock `time DESC` / `connect_time DESC`; for a reader of one organization, or of a few (each read in
 //!     turn, merged), the advised `(organization_id, time)` (10M rows, `offset 2000`: 30–43 → 12–16 ms). Only with
 //!     a complete btree index led by those columns; one catalog check for "a complete btree index led by these
-//!     columns" serves organization walks and deep pages.
+//!     columns" serves organization walks, deep pages and pinned filters, its answers kept per backend beside the
+//!     schema profile and dropped with it.
 //! - **Statements whose best plan does not depend on the values** — RBAC, names → ids, and a page's *details* — are
 //!   prepared once per backend and kept (`SPI_keepplan`), and run with a generic plan (`plan_cache_mode =
 //!   force_generic_plan`, set only around their execution and restored even on an error). PostgreSQL re-plans them

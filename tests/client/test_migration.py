@@ -9,7 +9,9 @@ including after `index_advice()` was applied. This test plays that out in one da
      api_layer), and calls every function: counts, pages, search_*, predicates, readable_organizations, AI seats
      (every source), the filter checkers, index_advice, coder_schema_profile, the purges (with a cut-off that
      deletes nothing); each answer is checked against the plain-SQL oracle (oracle.py, session REF);
-  3. applies every statement index_advice() lists, from a separate session (D, the DBA);
+  3. applies every statement index_advice() lists, from a separate session (D, the DBA), until it lists nothing (a
+     second round drops what a newer advice supersedes: on G3, the G1/G2 type: indexes); session A's pinned
+     resource_target: follows D building, dropping and rebuilding its index;
   4. from session B (the migrator) applies tests/fixture/g2.sql unchanged, as Coder's migrate tool sends a file
      (one string, one implicit transaction): it must succeed; then session A — the same backend pid — answers
      everything again and is checked against the oracle, which now reads the G2 schema;
