@@ -62,16 +62,18 @@
 //!     Otherwise PostgreSQL ANDed the organization index's bitmap (~500,000 rows at 10M) with the user's (~2,000),
 //!     or walked each organization's rows looking for the user's: 36–40 ms for an auditor's `username:` page at
 //!     10M with the advice, 1.0–1.3 ms now (`tests/bench/README.md`, round C).
-//!   - A filter that is `build_reason:` alone, for a site-wide reader, is served from the reason's builds: its capped
-//!     count probes `audit_logs.resource_id` build by build and stops at `cap + 1` matches, instead of reading the log
-//!     until it has seen that many (4% of the rows match a common reason, so ~50,000 rows were read for a count at
-//!     10M); its page, when the matches number at most 2,000, sorts them as read from the builds (a rare reason's
-//!     newest matches may be anywhere in the log), and otherwise walks the log newest first, checking each
-//!     `workspace_build` row's build in the advised `(reason, id)` index. (For an auditor of 2 organizations this was
-//!     slower at 1M, 107 vs 82 ms, so organization-scoped readers use the plain predicate.) The predicate form keeps
-//!     Coder's meaning — the reason of the build for `workspace_build` rows, of build 1 for workspace `create` rows —
-//!     as two EXISTS probes on unique indexes instead of Coder's three LEFT JOINs (checked row for row against
-//!     Coder's join form in a `#[pg_test]`).
+//!   - A filter that is `build_reason:` alone is served from the reason's builds: its capped count probes
+//!     `audit_logs.resource_id` build by build and stops at `cap + 1` matches, instead of reading the log until it has
+//!     seen that many (4% of the rows match a common reason, so ~50,000 rows were read for a count at 10M); its page,
+//!     when the matches number at most 2,000, sorts them as read from the builds (a rare reason's newest matches may
+//!     be anywhere in the log), and otherwise walks the log newest first, checking each `workspace_build` row's build
+//!     in the advised `(reason, id)` index. For a reader of some organizations each build's probe also tests the
+//!     organizations, and the walk is its organizations' (10M rows, auditors of 1, 2 and 8 organizations: 170–290 ms
+//!     with the plain predicate, which read the organizations' rows until 2,001 matched, 23–102 ms now). The
+//!     predicate form keeps Coder's meaning — the reason of the build for `workspace_build` rows, of build 1 for
+//!     workspace `create` rows — as two EXISTS probes on unique indexes instead of Coder's three LEFT JOINs (checked
+//!     row for row against Coder's join form in a `#[pg_test]`, for site-wide readers and readers of one and two
+//!     organizations).
 //!   - A deep page of an unfiltered reader (`offset` ≥ 500, no filter) finds the time of its first row, and how many
 //!     rows are newer, in one index-only read of an index in time order, then reads only its own rows (ties in time
 //!     handled by rank): the rows it skips are never fetched from the table. For a site-wide reader that index is

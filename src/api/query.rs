@@ -320,11 +320,12 @@ mod tests {
         };
         check("cli", "NULL", "true", true);
         check("cli", &USER(8), "a.organization_id = md5('org9')::uuid", true);
-        // Past FEW_BY_BUILDS matches: 2,100 more build rows of one `cli` build, interleaved in time with the others.
+        // Past FEW_BY_BUILDS matches: 2,100 more build rows of one `cli` build, interleaved in time with the others,
+        // in org 9 (which user 8 audits).
         Spi::run(
             "INSERT INTO audit_logs (id, \"time\", user_id, organization_id, ip, user_agent, resource_type, resource_id, \
              resource_target, action, diff, status_code, additional_fields, request_id, resource_icon) \
-             SELECT md5('more cli' || g)::uuid, a.\"time\" - g * interval '7 minutes', a.user_id, a.organization_id, a.ip, \
+             SELECT md5('more cli' || g)::uuid, a.\"time\" - g * interval '7 minutes', a.user_id, md5('org9')::uuid, a.ip, \
                     a.user_agent, 'workspace_build', b.id, a.resource_target, 'start', a.diff, a.status_code, \
                     a.additional_fields, a.request_id, a.resource_icon \
              FROM generate_series(1, 2100) g, (SELECT * FROM audit_logs ORDER BY \"time\" DESC LIMIT 1) a, \
@@ -334,6 +335,16 @@ mod tests {
         Spi::run("ANALYZE audit_logs").unwrap();
         check("cli", "NULL", "true", false);
         check("autostart", "NULL", "true", true);
+        // An organization reader's matches are counted from the builds with its organizations tested in each probe:
+        // past FEW_BY_BUILDS its page walks its organization, below it sorts what the builds found; then the same
+        // for a reader of two organizations, whose page walks each and merges them.
+        check("cli", &USER(8), "a.organization_id = md5('org9')::uuid", false);
+        check("autostart", &USER(8), "a.organization_id = md5('org9')::uuid", true);
+        Spi::run("UPDATE organization_members SET roles = '{organization-auditor}' WHERE user_id = md5('user8')::uuid")
+            .unwrap();
+        let two = "a.organization_id IN (md5('org9')::uuid, md5('org16')::uuid)";
+        check("cli", &USER(8), two, false);
+        check("autostart", &USER(8), two, true);
     }
 
     /// A deep page of every row starts from its first row's time, counted in the time index; it is the page
