@@ -169,12 +169,16 @@ pub fn compile(
     // For a reader of some organizations, each build's audit rows are probed with the organizations' condition
     // too: the count stops at `cap + 1` matches having read only their builds' rows, where the plain predicate
     // read every row of the organizations until it had seen as many (10M rows, an auditor of 8 organizations:
-    // ~90 -> ~20 ms for the count). A reader of no organization reads nothing (the plain `false`).
+    // ~90 -> ~20 ms for the count). A reader of no organization reads nothing (the plain `false`). Each probe is
+    // a look-up of `audit_logs.resource_id`: without an index led by it (Coder's stock one, dropped or renamed
+    // away), a probe would read the whole log, so the plain predicate serves.
     let reads = match access {
         Access::All => true,
         Access::Organizations(ids) => !ids.is_empty(),
     };
-    let alone = reads && matches!(filter.terms.as_slice(), [t] if t.key.pred == Pred::BuildReason);
+    let alone = reads
+        && matches!(filter.terms.as_slice(), [t] if t.key.pred == Pred::BuildReason)
+        && resolver.leads_an_index(filter.log, "resource_id");
     // The organizations' condition on the log row, for the probes from the builds.
     let mut org_clause = None;
     let mut reason = None;
@@ -546,6 +550,23 @@ pub(crate) mod tests {
         let f = for_orgs(vec![]);
         assert!(f.sql.ends_with(" AND false"), "{}", f.sql);
         assert_eq!(f.builds, None);
+        // Without an index led by audit_logs.resource_id, each probe would read the log: the plain predicate.
+        struct NoResourceIndex;
+        impl Resolver for NoResourceIndex {
+            fn user_by_username(&self, u: &str) -> Option<Uuid> {
+                FixedResolver.user_by_username(u)
+            }
+            fn users_by_email(&self, e: &str, include_deleted: bool) -> Vec<Uuid> {
+                FixedResolver.users_by_email(e, include_deleted)
+            }
+            fn leads_an_index(&self, log: Log, column: &str) -> bool {
+                column != "resource_id" && FixedResolver.leads_an_index(log, column)
+            }
+        }
+        let f =
+            compile(&audit("build_reason:cli").unwrap(), &Access::All, None, &g1("public"), &NoResourceIndex).unwrap();
+        assert_eq!(f.builds, None);
+        assert!(f.sql.contains("wb.reason = $1)) OR"), "the planner may hash the builds: {}", f.sql);
         // With another term, the planner chooses how to test the builds (a hash suits a long walk), and the
         // other term drives.
         let f = frag("build_reason:cli action:start");
