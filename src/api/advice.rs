@@ -35,13 +35,16 @@ fn index_advice() -> SetOfIterator<'static, String> {
         ];
         spi::one::<bool>(HAS_EQUIVALENT, &args).unwrap_or(false)
     };
-    let missing: Vec<String> = applicable(&profile).filter(|a| !present(a)).map(|a| statement(a, &profile)).collect();
+    // Each applicable advice is looked up once; what is in place decides both lists.
+    let advised: Vec<(&Advice, bool)> = applicable(&profile).map(|a| (a, present(a))).collect();
+    let missing: Vec<String> =
+        advised.iter().filter(|(_, there)| !there).map(|(a, _)| statement(a, &profile)).collect();
     let superseded: Vec<String> = SUPERSEDED
         .iter()
+        .filter(|(_, by)| advised.iter().any(|(a, there)| *there && a.name == *by))
         .filter_map(|(old, by)| {
-            let replaced = applicable(&profile).find(|a| a.name == *by).is_some_and(present);
-            let index = spi::one::<String>(EXISTING, &[schema.clone().into(), (*old).into()])?;
-            replaced.then(|| drop_superseded(&index, by))
+            spi::one::<String>(EXISTING, &[schema.clone().into(), (*old).into()])
+                .map(|index| drop_superseded(&index, by))
         })
         .collect();
     SetOfIterator::new(blocking.into_iter().chain(missing).chain(superseded))

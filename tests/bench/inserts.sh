@@ -33,7 +33,16 @@ tps() {
     | awk '/^tps = / { printf "%.0f\n", $3 }'
 }
 indexes() { "${psql[@]}" -At -c "SELECT count(*) FROM pg_index WHERE indrelid = 'audit_logs'::regclass"; }
+# A rate as a percentage of another, rounded.
+pct() { awk -v a="$1" -v s="$2" 'BEGIN { printf "%.0f", 100 * a / s }'; }
 had=$(advised_on_audit_logs)
+# Leaves the database as it was: without the inserted rows, and with the advice only if it had it (or KEEP_ADVICE=1).
+restore() {
+  "${psql[@]}" -c "DELETE FROM audit_logs WHERE resource_icon = '/bench/insert'" -c "VACUUM ANALYZE audit_logs"
+  local want; want=$([ "$had" != 0 ] || [ "${KEEP_ADVICE:-0}" = 1 ] && echo 1 || echo 0)
+  if [ "$want" = 1 ] && [ "$(advised_on_audit_logs)" = 0 ]; then apply_advice; fi
+  if [ "$want" = 0 ] && [ "$(advised_on_audit_logs)" != 0 ]; then drop_advice; fi
+}
 # PER_INDEX=1: what each advised index on audit_logs costs alone. Stock indexes, then each index with them (built
 # plainly, measured, dropped), then stock again (the VM's drift between the two stock runs bounds the noise).
 if [ "${PER_INDEX:-0}" = 1 ]; then
@@ -49,11 +58,10 @@ if [ "${PER_INDEX:-0}" = 1 ]; then
     t=$(tps)
     size=$("${psql[@]}" -At -c "SELECT pg_size_pretty(pg_relation_size('$name'::regclass))")
     "${psql[@]}" -c "DROP INDEX $name"
-    printf "   %-45s %10s %8s %8s%%\n" "$name" "$size" "$t" "$(awk -v a="$t" -v s="$stock" 'BEGIN { printf "%.0f", 100 * a / s }')"
+    printf "   %-45s %10s %8s %8s%%\n" "$name" "$size" "$t" "$(pct "$t" "$stock")"
   done <"$work/each"
   printf "   %-45s %10s %8s\n" "(stock again)" "" "$(tps)"
-  "${psql[@]}" -c "DELETE FROM audit_logs WHERE resource_icon = '/bench/insert'" -c "VACUUM ANALYZE audit_logs"
-  if [ "$had" != 0 ] || [ "${KEEP_ADVICE:-0}" = 1 ]; then apply_advice; fi
+  restore
   exit 0
 fi
 # Whichever state the database is in is measured first, so that the advice is built at most once.
@@ -70,11 +78,7 @@ if [ "$had" != 0 ]; then
 fi
 echo "== inserts into audit_logs: $clients clients, $secs s each, $(nproc) cores"
 printf "   Coder's stock indexes (%s on audit_logs): %s tx/s; with the advice (%s): %s tx/s, %s%% of stock\n" \
-  "$n_stock" "$stock" "$n_advice" "$advice" "$(awk -v a="$advice" -v s="$stock" 'BEGIN { printf "%.0f", 100 * a / s }')"
+  "$n_stock" "$stock" "$n_advice" "$advice" "$(pct "$advice" "$stock")"
 echo "   advised indexes and their size:"
 echo "$sizes"
-# Leave the database as it was: without the inserted rows, and with the advice only if it had it (or KEEP_ADVICE=1).
-"${psql[@]}" -c "DELETE FROM audit_logs WHERE resource_icon = '/bench/insert'" -c "VACUUM ANALYZE audit_logs"
-want=$([ "$had" != 0 ] || [ "${KEEP_ADVICE:-0}" = 1 ] && echo 1 || echo 0)
-if [ "$want" = 1 ] && [ "$(advised_on_audit_logs)" = 0 ]; then apply_advice; fi
-if [ "$want" = 0 ] && [ "$(advised_on_audit_logs)" != 0 ]; then drop_advice; fi
+restore
