@@ -1,7 +1,7 @@
 -- The per-function reference of audit_ext: one COMMENT for every function and the procedure in schema
 -- audit_ext, so that `\df+ audit_ext.*` (or obj_description) documents each one. This file is the one source:
 -- src/api/comments.rs includes it in the install script after every function exists, and
--- sql/audit_ext--0.2.0--0.3.0.sql ends with a copy of it. tests/pg_regress/sql/reference.sql prints every
+-- sql/audit_ext--0.3.0--0.4.0.sql ends with a copy of it. tests/pg_regress/sql/reference.sql prints every
 -- signature with its comment (tests/pg_regress/expected/reference.out is the generated reference) and fails
 -- for a function without one.
 --
@@ -11,12 +11,20 @@
 -- The filter language ------------------------------------------------------------------------------------
 
 COMMENT ON FUNCTION audit_ext.filter_keys() IS
-'Every key of both filter languages: log (audit or connection), key, the value it takes, and what it matches.
-Read from the one key table that also drives the parser, the order of validations and the HINT of a 22023.
+'Every key of both logs in each filter dialect: dialect (coder or extended), log (audit or connection), key, the
+value it takes (for extended, also the forms: several values, negation), and what it matches. Read from the
+one key table that also drives the parser, the order of validations and the HINT of a 22023.
 In audit filters, bare words (no key) mean resource_type; in connection filters they are an error, as in Coder.
+The dialect is chosen per call by the dialect argument of every function that takes a filter: ''coder'' (the
+default) is Coder''s language byte for byte; ''extended'' (opt-in) also takes several values of a key, comma
+separated, any of which matches (action:create,delete), a key''s negation, the rows its positive form does not
+match, NULLs included (-action:login), ip: with an address or a CIDR block, matched by containment
+(ip:10.0.0.0/8; both logs), and status_code: with a number or a comparison (=, <, <=, >, >=; audit logs). Dates
+and times take one value and no negation; each of key and -key may be given once; Coder''s "no filter" values
+(the nil uuid, the zero date) cannot be listed or negated. Every filter Coder accepts means the same in both.
 IMMUTABLE; reads no table.';
 
-COMMENT ON FUNCTION audit_ext.parse_audit_query(text) IS
+COMMENT ON FUNCTION audit_ext.parse_audit_query(text, text) IS
 'The normalized audit filter as jsonb, with the field names of Coder''s AuditLogsFilter: organization resolved
 to organization_id (a uuid, or the name of a non-deleted organization, case-insensitively), enum values
 (resource_type, action, build_reason) checked against the live database''s enum types, dates as RFC 3339 UTC
@@ -25,6 +33,9 @@ The language is Coder''s searchTerms: split on spaces outside double quotes; key
 joined into one free-text element meaning resource_type; a value containing ":" must be quoted; key:"" counts
 as absent; the nil uuid and the date 0001-01-01 mean no filter (Coder''s sentinels); dates are 2006-01-02 (UTC)
 and a bad one carries Go''s own time.Parse text. Keys: audit_ext.filter_keys().
+dialect (default ''coder''): ''extended'' also takes the forms filter_keys() lists for it; a list normalizes
+to an array of values, a negated key to its field prefixed with "-" ({"-action": "login"}), ip: to its network
+(10.1.2.3 to 10.1.2.3/32) and status_code: to its comparison (">=400"). Another dialect is a 22023.
 Errors: 22023 "Invalid audit search query." with every problem at once as Coder''s validations JSON
 [{"field": ..., "detail": ...}] in DETAIL (keys in Coder''s parse order, then unknown keys; only the first
 tokenizer problem, as in Coder) and the valid keys in HINT; 54000 when q is longer than
@@ -36,13 +47,13 @@ reported in the order they appear (Coder''s order is random); (3) "me" needs an 
 functions report "me" without one as a 22023 validation, not an empty result; (4) date_to includes its whole
 day (< next midnight; Coder''s <= 23:59:59 misses the last second).';
 
-COMMENT ON FUNCTION audit_ext.audit_query_errors(text) IS
+COMMENT ON FUNCTION audit_ext.audit_query_errors(text, text) IS
 'Coder''s validations for an audit filter as a jsonb array [{"field": ..., "detail": ...}], [] when q is valid:
 what parse_audit_query would put in the DETAIL of its 22023, for API layers that answer HTTP 400 themselves.
 Never raises for a bad filter; still raises 54000 for input over audit_ext.max_query_length or
 audit_ext.max_query_terms. STRICT.';
 
-COMMENT ON FUNCTION audit_ext.parse_connection_query(text) IS
+COMMENT ON FUNCTION audit_ext.parse_connection_query(text, text) IS
 'The normalized connection-log filter as jsonb, with Coder''s field names, as parse_audit_query does for audit
 logs: organization resolved to its id, enum values checked against the live database, connected_after and
 connected_before as RFC 3339 instants (quote them: they contain ":"), "me" kept as "me". Free
@@ -53,31 +64,31 @@ Errors: 22023 "Invalid connection search query." with Coder''s validations in DE
 HINT; 54000 over audit_ext.max_query_length or audit_ext.max_query_terms. Deliberate differences from Coder as
 in parse_audit_query (user_email and workspace_owner_email compare case-insensitively).';
 
-COMMENT ON FUNCTION audit_ext.connection_query_errors(text) IS
+COMMENT ON FUNCTION audit_ext.connection_query_errors(text, text) IS
 'Coder''s validations for a connection-log filter as a jsonb array, [] when q is valid (see audit_query_errors).
 Never raises for a bad filter; still raises 54000 for input over the length or term limits. STRICT.';
 
 -- Counts and pages ----------------------------------------------------------------------------------------
 
-COMMENT ON FUNCTION audit_ext.count_audit_logs(text, uuid, integer, text[]) IS
+COMMENT ON FUNCTION audit_ext.count_audit_logs(text, uuid, integer, text[], text) IS
 'Coder''s capped count of the audit rows q matches that the caller may read: it stops after count_cap + 1
 matching rows, so it returns at most count_cap + 1 (Coder''s UI shows "2,000+"). count_cap => 0 counts exactly,
 up to audit_ext.max_count_cap (beyond it the count stops there, as a cap of that size would). The count reads
 only audit_logs, plus the probes the filter itself needs (e.g. build_reason): none of the joins Coder''s count
 carries. q NULL or '''' = no filter; actor and scopes as in audit_logs (actor => NULL: no Coder RBAC; an actor
-who may read nothing gets 0, never an error).
+who may read nothing gets 0, never an error); dialect as in parse_audit_query (''coder'' by default).
 Errors: 22023 for a bad filter (see parse_audit_query), "me" without an actor, a negative count_cap or one
 above audit_ext.max_count_cap; 54000 for a filter over the limits; and the errors of every function that reads
 Coder''s tables: 42501 when the role may not SELECT them (SECURITY INVOKER), 42P01 / 42703 naming the table or
 column when Coder''s core tables are missing from audit_ext.coder_schema (wrong schema, or a Coder older than G1),
 57014 when cancelled or timed out.';
 
-COMMENT ON FUNCTION audit_ext.count_connection_logs(text, uuid, integer, text[]) IS
+COMMENT ON FUNCTION audit_ext.count_connection_logs(text, uuid, integer, text[], text) IS
 'Coder''s capped count of the connection rows q matches that the caller may read; the same arguments, defaults
 and errors as count_audit_logs (scopes granting a read here: coder:all, all, no_user_data, *:*,
 connection_log:read, connection_log:*).';
 
-COMMENT ON FUNCTION audit_ext.audit_logs(text, uuid, integer, integer, integer, text[]) IS
+COMMENT ON FUNCTION audit_ext.audit_logs(text, uuid, integer, integer, integer, text[], text, text) IS
 'What Coder''s GET /api/v2/audit returns (AuditLogResponse): {"audit_logs": [...], "count": n, "count_cap": c},
 in one statement: the capped count first (as count_audit_logs), the page only when the count is not 0; rows
 newest first, id (descending) breaking ties of time. Each element is Coder''s AuditLog: id, request_id, time
@@ -101,18 +112,26 @@ audit_log:read, audit_log:*; anything else (e.g. workspace:read, the coder:works
 reads nothing, even for an owner; scopes never widen the roles; NULL = not a scoped token (Coder''s per-key
 resource allow-lists are not modelled: they do not list the logs). "limit": 0 (default) means 100, at most
 audit_ext.max_limit; "offset" >= 0; count_cap as in count_audit_logs.
+after (keyset paging, beyond Coder): NULL (default) pages by offset and returns exactly Coder''s response; ''''
+asks for the first page of keyset paging and a cursor: the response then also holds "next_after", an opaque
+text to pass as after for the next page (null after the last page). A page after a cursor holds the filter''s
+readable rows older than the cursor''s row in the page order: stable while rows are inserted (no row twice, none
+skipped), and as fast at any depth (the time index is entered at the cursor). The count is still the whole
+filter''s. A cursor binds no filter and grants nothing (RBAC and scopes apply to every page); offset must be 0
+with it. dialect as in parse_audit_query (''coder'' by default).
 Errors: 22023 for a bad filter (Coder''s validations in DETAIL; an API layer maps it to HTTP 400), "me" without
-an actor, a negative limit, offset or count_cap, or one above its GUC (named in the message); 54000 for a filter
+an actor, a negative limit, offset or count_cap, or one above its GUC (named in the message), a text that is not a
+cursor of this log, an offset with a cursor, an unknown dialect; 54000 for a filter
 over the limits; 22008 when a row of the page (or its user) holds a time outside the years 0 to 9999 that
 Coder''s JSON carries (e.g. infinity), naming the row and the field: the page fails whole, pages without such a
 row render; XX001 when a stored diff or additional_fields is not valid jsonb, naming the row and the field;
 42501, 42P01/42703, 57014 as count_audit_logs.';
 
-COMMENT ON FUNCTION audit_ext.connection_logs(text, uuid, integer, integer, integer, text[]) IS
+COMMENT ON FUNCTION audit_ext.connection_logs(text, uuid, integer, integer, integer, text[], text, text) IS
 'What Coder''s GET /api/v2/connectionlog returns (ConnectionLogResponse): {"connection_logs": [...], "count": n,
 "count_cap": c}, newest connect_time first (id breaking ties), with the arguments, defaults, RBAC and errors of
-audit_logs (scopes granting a read here: coder:all, all, no_user_data, *:*, connection_log:read,
-connection_log:*). Elements: id, connect_time, organization, workspace_owner_id, workspace_owner_username,
+audit_logs, keyset paging (after, next_after) and dialect included (scopes granting a read here: coder:all, all,
+no_user_data, *:*, connection_log:read, connection_log:*). Elements: id, connect_time, organization, workspace_owner_id, workspace_owner_username,
 workspace_id, workspace_name, agent_name, ip (omitted when NULL), type, and as Coder shapes them web_info
 (workspace_app, port_forwarding, tunnel: user_agent, user or null, slug_or_port, status_code or 0) or ssh_info
 (ssh, vscode, jetbrains, reconnecting_pty: connection_id, and disconnect_time, disconnect_reason and exit_code
@@ -123,26 +142,52 @@ slug_or_port from app_name_or_port; client_session_id where that column exists. 
 never seen is reported as is, with neither web_info nor ssh_info. Coder inner-joins the owner and the
 organization; the foreign keys make that the same as audit_ext''s left joins.';
 
-COMMENT ON FUNCTION audit_ext.search_audit_logs(text, uuid, integer, integer, text[]) IS
-'One page of audit logs as typed columns for psql (\x friendly): the filter, RBAC, order and errors of
-audit_logs(), whose page it reads with a count cap of 1 (so its count stops at the second match). Columns:
+COMMENT ON FUNCTION audit_ext.search_audit_logs(text, uuid, integer, integer, text[], text) IS
+'One page of audit logs as typed columns for psql (\x friendly): the filter, RBAC, order, dialect and errors
+of audit_logs(), whose page it reads with a count cap of 1 (so its count stops at the second match). Rows of
+type audit_ext.audit_log_row (see audit_log_rows). "limit" defaults to 100 here (0 also means 100, at most
+audit_ext.max_limit). For every row of a filter, use export_audit_logs.';
+
+COMMENT ON FUNCTION audit_ext.audit_log_rows(jsonb) IS
+'The "audit_logs" array of an audit_logs() response as typed rows (audit_ext.audit_log_row), in array order:
 time, username, action, resource_type, resource_target, description (with {user} and {target} filled in),
 status_code, organization (its name), ip, user_agent, resource_link, is_deleted, id, user_id, resource_id,
-organization_id, request_id. "limit" defaults to 100 here (0 also means 100, at most audit_ext.max_limit).';
+organization_id, request_id. search_audit_logs and export_audit_logs return these rows. IMMUTABLE, STRICT.';
 
-COMMENT ON FUNCTION audit_ext.search_connection_logs(text, uuid, integer, integer, text[]) IS
-'One page of connection logs as typed columns for psql: the filter, RBAC, order and errors of
-connection_logs(), whose page it reads with a count cap of 1. Columns: connect_time, disconnect_time, type
+COMMENT ON FUNCTION audit_ext.export_audit_logs(text, uuid, text[], text) IS
+'Every audit row q matches that the caller may read, newest first (id breaking ties), as typed rows
+(audit_ext.audit_log_row): for compliance exports, with no page limit, e.g.
+COPY (SELECT * FROM audit_ext.export_audit_logs(''date_from:2026-01-01 date_to:2026-03-31'')) TO STDOUT (FORMAT
+csv, HEADER), or psql''s \copy. It walks keyset pages of audit_logs() (up to 1,000 rows each, or
+audit_ext.max_limit): memory stays flat however many rows (PostgreSQL collects a function''s rows in a
+tuplestore that spills to a temporary file past work_mem), every page costs the same, and all pages read the
+calling statement''s snapshot, so rows inserted meanwhile neither appear nor shift the export. The same rows as
+audit_logs() pages, in the same order; q, actor, scopes and dialect as there. Cancellable (57014) at any page.
+Errors as audit_logs.';
+
+COMMENT ON FUNCTION audit_ext.search_connection_logs(text, uuid, integer, integer, text[], text) IS
+'One page of connection logs as typed columns for psql: the filter, RBAC, order, dialect and errors of
+connection_logs(), whose page it reads with a count cap of 1. Rows of type audit_ext.connection_log_row (see
+connection_log_rows). "limit" defaults to 100 here. For every row of a filter, use export_connection_logs.';
+
+COMMENT ON FUNCTION audit_ext.connection_log_rows(jsonb) IS
+'The "connection_logs" array of a connection_logs() response as typed rows (audit_ext.connection_log_row), in
+array order. Columns: connect_time, disconnect_time, type
 (Coder''s; deprecated from Coder G3 on), workspace_owner, workspace_name, agent_name, username (web
 connections), status (ongoing or completed for SSH-like connections), code (HTTP status or exit code),
 slug_or_port, ip, user_agent, disconnect_reason, organization, the ids (id, connection_id, workspace_id,
 workspace_owner_id, user_id, organization_id), and connection_method and app_name in every generation (before
 Coder G3, vscode and jetbrains connections are ssh by that app, as Coder''s G3 migration converts them).
-"limit" defaults to 100 here.';
+IMMUTABLE, STRICT.';
+
+COMMENT ON FUNCTION audit_ext.export_connection_logs(text, uuid, text[], text) IS
+'Every connection row q matches that the caller may read, newest connect_time first, as typed rows
+(audit_ext.connection_log_row), with no page limit: what export_audit_logs is for audit logs (keyset pages of
+connection_logs(), flat memory, one snapshot, cancellable). Errors as connection_logs.';
 
 -- Predicates and RBAC -------------------------------------------------------------------------------------
 
-COMMENT ON FUNCTION audit_ext.audit_predicate(text, uuid, text[]) IS
+COMMENT ON FUNCTION audit_ext.audit_predicate(text, uuid, text[], text) IS
 'The WHERE clause (filter and RBAC) for FROM <audit_ext.coder_schema>.audit_logs that the audit functions run,
 with every value a typed literal quoted by PostgreSQL''s own quote_literal: runnable as is, for EXPLAIN, psql,
 or services that splice it into their own SQL. Only the predicates the filter uses appear (no CASE WHEN
@@ -153,11 +198,12 @@ covers its whole day ("time" < next midnight). build_reason keeps Coder''s meani
 workspace_build rows, of build 1 for workspace create rows) as two EXISTS probes on unique indexes instead of
 Coder''s three LEFT JOINs. RBAC: nothing for site-wide readers and for actor => NULL (no Coder RBAC),
 organization_id = ''...''::uuid for one readable organization, organization_id = ANY (''{...}''::uuid[]) for
-several, false for an actor who may read nothing; scopes as in audit_logs. q NULL gives NULL.
+several, false for an actor who may read nothing; scopes and dialect as in audit_logs (the extended forms: a
+list as (... OR ...), a negation as (...) IS NOT TRUE, ip: as ip <<= ''...''::inet). q NULL gives NULL.
 Errors: 22023 for a bad filter or "me" without an actor; 54000 over the filter limits; 42501,
 42P01/42703, 57014 as count_audit_logs.';
 
-COMMENT ON FUNCTION audit_ext.connection_predicate(text, uuid, text[]) IS
+COMMENT ON FUNCTION audit_ext.connection_predicate(text, uuid, text[], text) IS
 'The WHERE clause (filter and RBAC) for FROM <audit_ext.coder_schema>.connection_logs, as audit_predicate
 gives it for audit logs. Connection times round toward the bound (connected_after up, connected_before down,
 to the microsecond), so nanosecond bounds stay exact. status:ongoing|completed tests disconnect_time and

@@ -1,6 +1,6 @@
 //! `parse_*_query`, `*_query_errors` and `filter_keys`: the filter language as SQL functions.
 
-use crate::dsl::{self, errors, Log, ParseError};
+use crate::dsl::{self, errors, Dialect, Log, ParseError};
 use crate::guc;
 use crate::oracle::catalog::LiveCatalog;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -16,12 +16,12 @@ fn invalid_message(log: Log) -> &'static str {
 
 /// Raises a parse failure: 22023 with Coder's message, the validations as DETAIL and the valid keys as
 /// HINT; or 54000 for abusive input.
-pub(crate) fn raise(log: Log, err: ParseError) -> ! {
+pub(crate) fn raise(log: Log, dialect: Dialect, err: ParseError) -> ! {
     let report = match err {
         ParseError::Invalid(v) => {
             ErrorReport::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, invalid_message(log), "audit_ext")
                 .set_detail(errors::to_json(&v).to_string())
-                .set_hint(log.hint())
+                .set_hint(log.hint_in(dialect))
         }
         ParseError::Limit { what, found, max } => ErrorReport::new(
             PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
@@ -35,56 +35,84 @@ pub(crate) fn raise(log: Log, err: ParseError) -> ! {
     unreachable!("ERROR does not return")
 }
 
-/// Parses `q` for `log` against the live catalog, raising on any problem.
-pub(crate) fn parse_or_raise(log: Log, q: &str, catalog: &LiveCatalog) -> dsl::Filter {
-    dsl::parse(log, q, guc::limits(), catalog).unwrap_or_else(|e| raise(log, e))
+/// The `dialect` argument: `coder` (also for NULL) or `extended`; anything else is 22023.
+pub(crate) fn dialect(name: Option<&str>) -> Dialect {
+    let name = name.unwrap_or("coder");
+    Dialect::from_name(name).unwrap_or_else(|| {
+        crate::api::query::invalid_argument(
+            format!("unknown filter dialect {}", pgrx::spi::quote_literal(name)),
+            "Pass 'coder' (Coder's filter language, the default) or 'extended' (several values, -negation, ip:, status_code:).",
+        )
+    })
 }
 
-fn errors_json(log: Log, q: &str) -> JsonB {
-    match dsl::parse(log, q, guc::limits(), &LiveCatalog::new()) {
+/// Parses `q` for `log` in `dialect` against the live catalog, raising on any problem.
+pub(crate) fn parse_or_raise(log: Log, dialect: Dialect, q: &str, catalog: &LiveCatalog) -> dsl::Filter {
+    dsl::parse_in(dialect, log, q, guc::limits(), catalog).unwrap_or_else(|e| raise(log, dialect, e))
+}
+
+pub(crate) fn errors_json(log: Log, q: &str, d: &str) -> JsonB {
+    let d = dialect(Some(d));
+    match dsl::parse_in(d, log, q, guc::limits(), &LiveCatalog::new()) {
         Ok(_) => JsonB(serde_json::json!([])),
         Err(ParseError::Invalid(v)) => JsonB(errors::to_json(&v)),
-        Err(e @ ParseError::Limit { .. }) => raise(log, e),
+        Err(e @ ParseError::Limit { .. }) => raise(log, d, e),
     }
 }
 
+pub(crate) fn parsed_json(log: Log, q: &str, d: &str) -> JsonB {
+    JsonB(parse_or_raise(log, dialect(Some(d)), q, &LiveCatalog::new()).to_json())
+}
+
 /// The normalized audit filter; raises 22023 listing every problem.
-#[pg_extern(stable, strict, parallel_safe)]
+#[pg_extern(stable, strict, parallel_safe, name = "parse_audit_query")]
 #[search_path(pg_catalog, pg_temp)]
-fn parse_audit_query(q: &str) -> JsonB {
-    JsonB(parse_or_raise(Log::Audit, q, &LiveCatalog::new()).to_json())
+fn parse_audit_query_v4(q: &str, dialect: default!(&str, "'coder'")) -> JsonB {
+    parsed_json(Log::Audit, q, dialect)
 }
 
 /// Coder's validations for an audit filter, `[]` when it is valid. Raises only for abusive input (54000).
-#[pg_extern(stable, strict, parallel_safe)]
+#[pg_extern(stable, strict, parallel_safe, name = "audit_query_errors")]
 #[search_path(pg_catalog, pg_temp)]
-fn audit_query_errors(q: &str) -> JsonB {
-    errors_json(Log::Audit, q)
+fn audit_query_errors_v4(q: &str, dialect: default!(&str, "'coder'")) -> JsonB {
+    errors_json(Log::Audit, q, dialect)
 }
 
 /// The normalized connection-log filter; raises 22023 listing every problem.
-#[pg_extern(stable, strict, parallel_safe)]
+#[pg_extern(stable, strict, parallel_safe, name = "parse_connection_query")]
 #[search_path(pg_catalog, pg_temp)]
-fn parse_connection_query(q: &str) -> JsonB {
-    JsonB(parse_or_raise(Log::Connection, q, &LiveCatalog::new()).to_json())
+fn parse_connection_query_v4(q: &str, dialect: default!(&str, "'coder'")) -> JsonB {
+    parsed_json(Log::Connection, q, dialect)
 }
 
 /// Coder's validations for a connection-log filter, `[]` when it is valid.
-#[pg_extern(stable, strict, parallel_safe)]
+#[pg_extern(stable, strict, parallel_safe, name = "connection_query_errors")]
 #[search_path(pg_catalog, pg_temp)]
-fn connection_query_errors(q: &str) -> JsonB {
-    errors_json(Log::Connection, q)
+fn connection_query_errors_v4(q: &str, dialect: default!(&str, "'coder'")) -> JsonB {
+    errors_json(Log::Connection, q, dialect)
 }
 
-/// Every filter key of both logs: what it takes and what it matches.
-#[pg_extern(immutable, parallel_safe)]
+/// Every filter key of both logs in each dialect: what it takes (for `extended`, with the forms it accepts)
+/// and what it matches.
+#[pg_extern(immutable, parallel_safe, name = "filter_keys")]
 #[search_path(pg_catalog, pg_temp)]
-fn filter_keys(
-) -> TableIterator<'static, (name!(log, String), name!(key, String), name!(value, String), name!(description, String))>
-{
-    TableIterator::new(
-        dsl::KEYS.iter().map(|k| (k.log.name().to_string(), k.name.to_string(), k.kind.describe(), k.doc.to_string())),
-    )
+fn filter_keys_v4() -> TableIterator<
+    'static,
+    (name!(dialect, String), name!(log, String), name!(key, String), name!(value, String), name!(description, String)),
+> {
+    TableIterator::new(Dialect::ALL.into_iter().flat_map(|d| {
+        [Log::Audit, Log::Connection].into_iter().flat_map(move |log| {
+            log.keys_in(d).map(move |k| {
+                (
+                    d.name().to_string(),
+                    log.name().to_string(),
+                    k.name.to_string(),
+                    k.kind.describe_in(d),
+                    k.doc.to_string(),
+                )
+            })
+        })
+    }))
 }
 
 #[cfg(any(test, feature = "pg_test"))]

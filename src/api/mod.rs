@@ -3,6 +3,7 @@
 
 mod advice;
 mod comments;
+mod compat;
 mod dsl;
 mod predicate;
 mod profile;

@@ -15,7 +15,7 @@ fn invalid_object(object: &str) -> ! {
     )
 }
 
-fn predicate(log: Log, q: Option<&str>, caller: Caller) -> Option<String> {
+pub(crate) fn predicate(log: Log, q: Option<&str>, caller: Caller) -> Option<String> {
     let catalog = LiveCatalog::for_logs();
     let frag = caller.compile(log, Some(q?), &catalog);
     Some(render(&frag, &catalog.profile.qschema, &|s: &str| pgrx::spi::quote_literal(s)))
@@ -23,25 +23,27 @@ fn predicate(log: Log, q: Option<&str>, caller: Caller) -> Option<String> {
 
 /// The WHERE clause (filter and RBAC) the audit query functions run, with values as typed literals.
 /// Names are resolved to ids at call time. `actor => NULL`: no Coder RBAC.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, name = "audit_predicate")]
 #[search_path(pg_catalog, pg_temp)]
-fn audit_predicate(
+fn audit_predicate_v4(
     q: Option<&str>,
     actor: default!(Option<pgrx::Uuid>, "NULL"),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+    dialect: default!(Option<&str>, "'coder'"),
 ) -> Option<String> {
-    predicate(Log::Audit, q, Caller::new(actor, scopes))
+    predicate(Log::Audit, q, Caller::new(actor, scopes, dialect))
 }
 
 /// The same for connection logs.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, name = "connection_predicate")]
 #[search_path(pg_catalog, pg_temp)]
-fn connection_predicate(
+fn connection_predicate_v4(
     q: Option<&str>,
     actor: default!(Option<pgrx::Uuid>, "NULL"),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+    dialect: default!(Option<&str>, "'coder'"),
 ) -> Option<String> {
-    predicate(Log::Connection, q, Caller::new(actor, scopes))
+    predicate(Log::Connection, q, Caller::new(actor, scopes, dialect))
 }
 
 /// The organizations whose `object` logs (`audit_log` or `connection_log`) the actor may read: NULL for
@@ -50,7 +52,7 @@ fn connection_predicate(
 #[search_path(pg_catalog, pg_temp)]
 fn readable_organizations(actor: pgrx::Uuid, object: default!(&str, "'audit_log'")) -> Option<Vec<pgrx::Uuid>> {
     let Some(log) = Log::from_rbac_object(object) else { invalid_object(object) };
-    match Caller::new(Some(actor), None).access(log, &LiveCatalog::for_logs()) {
+    match Caller::new(Some(actor), None, None).access(log, &LiveCatalog::for_logs()) {
         Access::All => None,
         Access::Organizations(ids) => Some(ids.into_iter().map(from_uuid).collect()),
     }

@@ -3,29 +3,34 @@
 //! applies RBAC and API-key scopes, and runs one read-only statement (a page: plus its details statement).
 
 use crate::api::dsl::{parse_or_raise, raise};
-use crate::dsl::{Log, ParseError};
+use crate::dsl::{Dialect, Log, ParseError};
 use crate::exec::jsonb::Jsonb;
 use crate::exec::{spi, to_uuid};
 use crate::guc;
 use crate::oracle::catalog::LiveCatalog;
 use crate::oracle::resolve::LiveResolver;
-use crate::plan::{self, query, query::Page, Access, Fragment, Scope};
+use crate::plan::{self, query, query::Cursor, query::Page, Access, Fragment, Scope};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
 /// Coder's count cap, used when `count_cap` is not given.
 pub const DEFAULT_COUNT_CAP: i32 = 2000;
 
-/// Who asks, and with which token scopes. `actor: None` means no Coder RBAC (the database role's own
-/// privileges are the only limit); `scopes: None` means not a scoped API key.
+/// Who asks, with which token scopes, in which filter dialect. `actor: None` means no Coder RBAC (the
+/// database role's own privileges are the only limit); `scopes: None` means not a scoped API key.
 pub(crate) struct Caller {
     pub actor: Option<uuid::Uuid>,
     pub scopes: Option<Vec<String>>,
+    pub dialect: Dialect,
 }
 
 impl Caller {
-    pub fn new(actor: Option<pgrx::Uuid>, scopes: Option<Vec<Option<String>>>) -> Self {
-        Caller { actor: actor.map(to_uuid), scopes: scopes.map(|v| v.into_iter().flatten().collect()) }
+    pub fn new(actor: Option<pgrx::Uuid>, scopes: Option<Vec<Option<String>>>, dialect: Option<&str>) -> Self {
+        Caller {
+            actor: actor.map(to_uuid),
+            scopes: scopes.map(|v| v.into_iter().flatten().collect()),
+            dialect: crate::api::dsl::dialect(dialect),
+        }
     }
 
     /// What the caller may read of `log` (`rbac::access`).
@@ -35,7 +40,7 @@ impl Caller {
 
     /// Parses and compiles `q` (NULL = no filter) for `log`, raising 22023 with Coder's validations.
     pub fn compile(&self, log: Log, q: Option<&str>, catalog: &LiveCatalog) -> Fragment {
-        let filter = parse_or_raise(log, q.unwrap_or(""), catalog);
+        let filter = parse_or_raise(log, self.dialect, q.unwrap_or(""), catalog);
         let profile = &catalog.profile;
         plan::compile(
             &filter,
@@ -44,7 +49,7 @@ impl Caller {
             profile,
             &LiveResolver { qschema: &profile.qschema },
         )
-        .unwrap_or_else(|v| raise(log, ParseError::Invalid(v)))
+        .unwrap_or_else(|v| raise(log, self.dialect, ParseError::Invalid(v)))
     }
 }
 
@@ -97,7 +102,7 @@ pub(crate) fn count_cap(cap: Option<i32>) -> i32 {
     }
 }
 
-fn run_count(log: Log, q: Option<&str>, caller: Caller, cap: Option<i32>) -> i64 {
+pub(crate) fn run_count(log: Log, q: Option<&str>, caller: Caller, cap: Option<i32>) -> i64 {
     let cap = count_cap(cap);
     let catalog = LiveCatalog::for_logs();
     let stmt = query::count(log, &catalog.profile.qschema, caller.compile(log, q, &catalog), cap);
@@ -106,39 +111,65 @@ fn run_count(log: Log, q: Option<&str>, caller: Caller, cap: Option<i32>) -> i64
 
 /// Coder's capped count of the audit rows `q` matches and the actor may read: at most `count_cap + 1`;
 /// `count_cap => 0` counts exactly, up to `audit_ext.max_count_cap`.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, name = "count_audit_logs")]
 #[search_path(pg_catalog, pg_temp)]
-fn count_audit_logs(
+fn count_audit_logs_v4(
     q: default!(Option<&str>, "''"),
     actor: default!(Option<pgrx::Uuid>, "NULL"),
     count_cap: default!(Option<i32>, 2000),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+    dialect: default!(Option<&str>, "'coder'"),
 ) -> i64 {
-    run_count(Log::Audit, q, Caller::new(actor, scopes), count_cap)
+    run_count(Log::Audit, q, Caller::new(actor, scopes, dialect), count_cap)
 }
 
 /// The same for connection logs.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, name = "count_connection_logs")]
 #[search_path(pg_catalog, pg_temp)]
-fn count_connection_logs(
+fn count_connection_logs_v4(
     q: default!(Option<&str>, "''"),
     actor: default!(Option<pgrx::Uuid>, "NULL"),
     count_cap: default!(Option<i32>, 2000),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+    dialect: default!(Option<&str>, "'coder'"),
 ) -> i64 {
-    run_count(Log::Connection, q, Caller::new(actor, scopes), count_cap)
+    run_count(Log::Connection, q, Caller::new(actor, scopes, dialect), count_cap)
 }
 
-fn run_page(
+/// The `after` argument: NULL (offset paging, Coder's response), `''` (the first page of keyset paging) or a
+/// cursor of `log`'s from a previous page; offsets and cursors do not mix.
+fn cursor(log: Log, after: Option<&str>, offset: i32) -> Option<Option<Cursor>> {
+    let after = after?;
+    if offset != 0 {
+        invalid_argument(
+            format!("\"offset\" {offset} cannot be combined with \"after\""),
+            "Page with \"after\" (the next_after of the previous page) or with \"offset\", not both.",
+        );
+    }
+    if after.is_empty() {
+        return Some(None);
+    }
+    match Cursor::decode(log, after) {
+        Some(c) => Some(Some(c)),
+        None => invalid_argument(
+            format!("\"after\" is not a cursor of {} logs: {}", log.name(), pgrx::spi::quote_literal(after)),
+            &format!("Pass the next_after of the previous {}_logs() page, or '' for the first page.", log.name()),
+        ),
+    }
+}
+
+pub(crate) fn run_page(
     log: Log,
     q: Option<&str>,
     caller: Caller,
     limit: Option<i32>,
     offset_: Option<i32>,
     cap: Option<i32>,
+    after: Option<&str>,
 ) -> Jsonb {
     let catalog = LiveCatalog::for_logs();
     let offset = offset(offset_);
+    let keyset = cursor(log, after, offset);
     let (limit, count_cap) = (page_size(limit), count_cap(cap));
     let mut filter = caller.compile(log, q, &catalog);
     // The catalog is asked once, and only when the answer is used: for organization walks, and for a page deep
@@ -155,11 +186,11 @@ fn run_page(
             Some(Scope::Organizations) => by_org,
             None => false,
         };
-    let page = Page { limit, offset, count_cap, time_index };
+    let page = Page { limit, offset, count_cap, time_index, after: keyset.flatten() };
     let profile = &catalog.profile;
     let stmt = query::page(log, profile, filter, page);
     let details = query::details(log, profile);
-    let response = crate::exec::page::run(
+    let (mut response, last) = crate::exec::page::run(
         log,
         profile.conn(),
         &stmt.sql,
@@ -167,51 +198,75 @@ fn run_page(
         &details,
         page.count_cap,
     );
+    // Keyset paging adds the cursor of the next page: the last row's, when the page is full; null at the end.
+    if keyset.is_some() {
+        let full = response[format!("{}_logs", log.name())].as_array().map(Vec::len) == Some(limit as usize);
+        let next = last.filter(|_| full).map(|c| c.encode(log));
+        if let serde_json::Value::Object(m) = &mut response {
+            m.insert("next_after".into(), next.into());
+        }
+    }
     Jsonb::from(&response)
 }
 
 /// Coder's `AuditLogResponse` for one page: `{"audit_logs": [...], "count": n, "count_cap": c}`, newest
 /// first (`id` breaks ties). `limit => 0` means 100. Each element is Coder's `AuditLog`, with
 /// `description`, `resource_link` and `is_deleted` computed in the same statement.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, name = "audit_logs")]
 #[search_path(pg_catalog, pg_temp)]
-fn audit_logs(
+fn audit_logs_v4(
     q: default!(Option<&str>, "''"),
     actor: default!(Option<pgrx::Uuid>, "NULL"),
     limit: default!(Option<i32>, 0),
     offset: default!(Option<i32>, 0),
     count_cap: default!(Option<i32>, 2000),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+    after: default!(Option<&str>, "NULL"),
+    dialect: default!(Option<&str>, "'coder'"),
 ) -> Jsonb {
-    run_page(Log::Audit, q, Caller::new(actor, scopes), limit, offset, count_cap)
+    run_page(Log::Audit, q, Caller::new(actor, scopes, dialect), limit, offset, count_cap, after)
 }
 
 /// Coder's `ConnectionLogResponse` for one page, newest connection first.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, name = "connection_logs")]
 #[search_path(pg_catalog, pg_temp)]
-fn connection_logs(
+fn connection_logs_v4(
     q: default!(Option<&str>, "''"),
     actor: default!(Option<pgrx::Uuid>, "NULL"),
     limit: default!(Option<i32>, 0),
     offset: default!(Option<i32>, 0),
     count_cap: default!(Option<i32>, 2000),
     scopes: default!(Option<Vec<Option<String>>>, "NULL"),
+    after: default!(Option<&str>, "NULL"),
+    dialect: default!(Option<&str>, "'coder'"),
 ) -> Jsonb {
-    run_page(Log::Connection, q, Caller::new(actor, scopes), limit, offset, count_cap)
+    run_page(Log::Connection, q, Caller::new(actor, scopes, dialect), limit, offset, count_cap, after)
 }
 
-// The psql views of a page: the same filtering, RBAC and rows as `audit_logs()` / `connection_logs()`,
-// as typed columns, with `{user}` and `{target}` filled into the description. They ask for a count cap of
-// 1, so the count that gates the page stops at the second match.
+// The typed rows of a page, the psql views of a page and the exports, all in SQL over `audit_logs()` /
+// `connection_logs()`: the same filtering, RBAC and rows, as typed columns (one composite type per log), with
+// `{user}` and `{target}` filled into the description. `*_log_rows(elements)` types a page's array for all
+// of them. The search functions ask for a count cap of 1, so the count that gates the page stops at the second
+// match. The exports walk keyset pages of up to 1,000 rows (or audit_ext.max_limit) newest first, each the
+// filter's rows after the previous page's last row: memory does not grow with the export (PostgreSQL keeps a
+// function's result in a tuplestore, which spills to a temporary file past work_mem), a page costs the same at
+// any depth, and every page reads the calling statement's snapshot (a STABLE function), so an export is
+// consistent however many rows are inserted while it runs.
 pgrx::extension_sql!(
     r#"
-CREATE FUNCTION audit_ext.search_audit_logs(q text DEFAULT '', actor uuid DEFAULT NULL, "limit" int DEFAULT 100,
-                                            "offset" int DEFAULT 0, scopes text[] DEFAULT NULL)
-RETURNS TABLE ("time" timestamptz, username text, action text, resource_type text, resource_target text,
-               description text, status_code int, organization text, ip inet, user_agent text,
-               resource_link text, is_deleted boolean, id uuid, user_id uuid, resource_id uuid,
-               organization_id uuid, request_id uuid)
-LANGUAGE sql STABLE PARALLEL SAFE
+CREATE TYPE audit_ext.audit_log_row AS (
+    "time" timestamptz, username text, action text, resource_type text, resource_target text,
+    description text, status_code int, organization text, ip inet, user_agent text, resource_link text,
+    is_deleted boolean, id uuid, user_id uuid, resource_id uuid, organization_id uuid, request_id uuid);
+
+CREATE TYPE audit_ext.connection_log_row AS (
+    connect_time timestamptz, disconnect_time timestamptz, type text, workspace_owner text,
+    workspace_name text, agent_name text, username text, status text, code int, slug_or_port text, ip inet,
+    user_agent text, disconnect_reason text, organization text, id uuid, connection_id uuid, workspace_id uuid,
+    workspace_owner_id uuid, user_id uuid, organization_id uuid, connection_method text, app_name text);
+
+CREATE FUNCTION audit_ext.audit_log_rows(elements jsonb) RETURNS SETOF audit_ext.audit_log_row
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT (e->>'time')::timestamptz, e->'user'->>'username', e->>'action', e->>'resource_type',
@@ -222,18 +277,11 @@ AS $$
            nullif(e->>'user_agent', ''), nullif(e->>'resource_link', ''), (e->>'is_deleted')::boolean,
            (e->>'id')::uuid, (e->'user'->>'id')::uuid, (e->>'resource_id')::uuid,
            (e->>'organization_id')::uuid, (e->>'request_id')::uuid
-    FROM jsonb_array_elements(audit_ext.audit_logs($1, $2, $3, $4, 1, $5) -> 'audit_logs') AS e
+    FROM jsonb_array_elements($1) WITH ORDINALITY AS a(e, n) ORDER BY a.n
 $$;
 
-CREATE FUNCTION audit_ext.search_connection_logs(q text DEFAULT '', actor uuid DEFAULT NULL,
-                                                 "limit" int DEFAULT 100, "offset" int DEFAULT 0,
-                                                 scopes text[] DEFAULT NULL)
-RETURNS TABLE (connect_time timestamptz, disconnect_time timestamptz, type text, workspace_owner text,
-               workspace_name text, agent_name text, username text, status text, code int, slug_or_port text,
-               ip inet, user_agent text, disconnect_reason text, organization text, id uuid,
-               connection_id uuid, workspace_id uuid, workspace_owner_id uuid, user_id uuid,
-               organization_id uuid, connection_method text, app_name text)
-LANGUAGE sql STABLE PARALLEL SAFE
+CREATE FUNCTION audit_ext.connection_log_rows(elements jsonb) RETURNS SETOF audit_ext.connection_log_row
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT (e->>'connect_time')::timestamptz, (e->'ssh_info'->>'disconnect_time')::timestamptz, e->>'type',
@@ -250,11 +298,72 @@ AS $$
            -- vscode and jetbrains connections were ssh by that app.
            coalesce(e->>'connection_method', CASE WHEN e->>'type' IN ('vscode', 'jetbrains') THEN 'ssh' ELSE e->>'type' END),
            coalesce(e->>'app_name', CASE WHEN e->>'type' IN ('vscode', 'jetbrains') THEN e->>'type' END)
-    FROM jsonb_array_elements(audit_ext.connection_logs($1, $2, $3, $4, 1, $5) -> 'connection_logs') AS e
+    FROM jsonb_array_elements($1) WITH ORDINALITY AS a(e, n) ORDER BY a.n
+$$;
+
+CREATE FUNCTION audit_ext.search_audit_logs(q text DEFAULT '', actor uuid DEFAULT NULL, "limit" int DEFAULT 100,
+                                            "offset" int DEFAULT 0, scopes text[] DEFAULT NULL,
+                                            dialect text DEFAULT 'coder')
+RETURNS SETOF audit_ext.audit_log_row
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM audit_ext.audit_log_rows(audit_ext.audit_logs($1, $2, $3, $4, 1, $5, NULL, $6) -> 'audit_logs')
+$$;
+
+CREATE FUNCTION audit_ext.search_connection_logs(q text DEFAULT '', actor uuid DEFAULT NULL,
+                                                 "limit" int DEFAULT 100, "offset" int DEFAULT 0,
+                                                 scopes text[] DEFAULT NULL, dialect text DEFAULT 'coder')
+RETURNS SETOF audit_ext.connection_log_row
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM audit_ext.connection_log_rows(
+        audit_ext.connection_logs($1, $2, $3, $4, 1, $5, NULL, $6) -> 'connection_logs')
+$$;
+
+CREATE FUNCTION audit_ext.export_audit_logs(q text DEFAULT '', actor uuid DEFAULT NULL, scopes text[] DEFAULT NULL,
+                                            dialect text DEFAULT 'coder')
+RETURNS SETOF audit_ext.audit_log_row
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    size int := least(1000, current_setting('audit_ext.max_limit', true)::int);
+    after text := '';
+    page jsonb;
+BEGIN
+    LOOP
+        page := audit_ext.audit_logs(q, actor, size, 0, 1, scopes, after, dialect);
+        RETURN QUERY SELECT * FROM audit_ext.audit_log_rows(page -> 'audit_logs');
+        after := page ->> 'next_after';
+        EXIT WHEN after IS NULL;
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION audit_ext.export_connection_logs(q text DEFAULT '', actor uuid DEFAULT NULL,
+                                                 scopes text[] DEFAULT NULL, dialect text DEFAULT 'coder')
+RETURNS SETOF audit_ext.connection_log_row
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    size int := least(1000, current_setting('audit_ext.max_limit', true)::int);
+    after text := '';
+    page jsonb;
+BEGIN
+    LOOP
+        page := audit_ext.connection_logs(q, actor, size, 0, 1, scopes, after, dialect);
+        RETURN QUERY SELECT * FROM audit_ext.connection_log_rows(page -> 'connection_logs');
+        after := page ->> 'next_after';
+        EXIT WHEN after IS NULL;
+    END LOOP;
+END
 $$;
 "#,
     name = "search_functions",
-    requires = [audit_logs, connection_logs],
+    requires = [audit_logs_v4, connection_logs_v4],
 );
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -57,6 +57,34 @@ impl Validation {
         Self::invalid_value(key, "\"me\" needs an actor: pass the calling user's id as actor")
     }
 
+    /// Extended dialect: `-date_from:…` and the like (a range bound has no negation).
+    pub fn not_negatable(key: &str) -> Self {
+        Self::invalid_value(key, &format!("{} cannot be negated", go_quote(key.trim_start_matches('-'))))
+    }
+
+    /// Extended dialect: `action:create,` (an empty value in a list).
+    pub fn empty_in_list(key: &str, raw: &str) -> Self {
+        Self::invalid_value(key, &format!("{} has an empty value between commas", go_quote(raw)))
+    }
+
+    /// Extended dialect: Coder's "no filter" value (the nil uuid, the zero time) listed or negated.
+    pub fn sentinel_in_list(key: &str, value: &str) -> Self {
+        Self::invalid_value(key, &format!("{} means no filter, which cannot be negated or listed", go_quote(value)))
+    }
+
+    /// Extended dialect: `ip:` takes an address or a CIDR block.
+    pub fn bad_network(key: &str, value: &str) -> Self {
+        Self::invalid_value(key, &format!("{} is not an IP address or CIDR block", go_quote(value)))
+    }
+
+    /// Extended dialect: `status_code:` takes a number or a comparison with one.
+    pub fn bad_number(key: &str, value: &str) -> Self {
+        Self::invalid_value(
+            key,
+            &format!("{} is not a number or a comparison with one (=, <, <=, >, >=)", go_quote(value)),
+        )
+    }
+
     fn invalid_value(key: &str, why: &str) -> Self {
         Self::new(key, format!("Query param {} has invalid value: {why}", go_quote(key)))
     }

@@ -38,18 +38,64 @@ impl Log {
         }
     }
 
+    /// Coder's keys for this log, in Coder's order.
     pub fn keys(self) -> impl Iterator<Item = &'static Key> {
-        KEYS.iter().filter(move |k| k.log == self)
+        self.keys_in(Dialect::Coder)
+    }
+
+    /// The keys `dialect` accepts for this log: Coder's, then (extended) audit_ext's own.
+    pub fn keys_in(self, dialect: Dialect) -> impl Iterator<Item = &'static Key> {
+        KEYS.iter().filter(move |k| k.log == self && (dialect == Dialect::Extended || !k.extended_only))
     }
 
     pub fn key(self, name: &str) -> Option<&'static Key> {
         self.keys().find(|k| k.name == name)
     }
 
+    pub fn key_in(self, dialect: Dialect, name: &str) -> Option<&'static Key> {
+        self.keys_in(dialect).find(|k| k.name == name)
+    }
+
     /// `Valid keys: a, b, …` (the HINT of a failed filter).
     pub fn hint(self) -> String {
-        let names: Vec<&str> = self.keys().map(|k| k.name).collect();
-        format!("Valid keys: {}.", names.join(", "))
+        self.hint_in(Dialect::Coder)
+    }
+
+    /// The HINT of a failed filter in `dialect`.
+    pub fn hint_in(self, dialect: Dialect) -> String {
+        let names: Vec<&str> = self.keys_in(dialect).map(|k| k.name).collect();
+        match dialect {
+            Dialect::Coder => format!("Valid keys: {}.", names.join(", ")),
+            Dialect::Extended => {
+                format!("Valid keys: {}; several values as key:a,b, negation as -key:a.", names.join(", "))
+            }
+        }
+    }
+}
+
+/// Which filter language a call speaks. `Coder` (the default) is Coder's, byte for byte: the same keys,
+/// answers and validations. `Extended` is opt-in per call and only adds forms Coder rejects: several values
+/// of a key (`action:create,delete`: any of them), negation (`-action:login`: rows the positive form does not
+/// match), and the keys `ip:` (an address or CIDR block, by containment) and `status_code:` (a number or a
+/// comparison such as `>=400`). Every filter Coder accepts means the same in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Coder,
+    Extended,
+}
+
+impl Dialect {
+    pub const ALL: [Dialect; 2] = [Dialect::Coder, Dialect::Extended];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Coder => "coder",
+            Dialect::Extended => "extended",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
     }
 }
 
@@ -84,6 +130,10 @@ pub enum Kind {
     /// The kind of connection: a label of `connection_type` where connection logs record types (Coder G1,
     /// G2), else one of the compatibility categories (`apps::CATEGORIES`, Coder G3).
     ConnectionType,
+    /// An IP address or a CIDR block (extended dialect).
+    Network,
+    /// A whole number, or a comparison with one: `=`, `<`, `<=`, `>`, `>=` (extended dialect).
+    Number,
 }
 
 impl Kind {
@@ -102,6 +152,25 @@ impl Kind {
                 "enum connection_type; where connection logs record methods (Coder G3): {}",
                 super::apps::CATEGORIES.join(" | ")
             ),
+            Kind::Network => "IP address or CIDR block (contained in)".into(),
+            Kind::Number => "number, or =, <, <=, >, >= a number".into(),
+        }
+    }
+
+    /// Whether the extended dialect takes several values of this kind (`key:a,b`) and its negation
+    /// (`-key:a`): every kind but a date or time, which bounds a range.
+    pub fn lists_and_negates(self) -> bool {
+        !matches!(self, Kind::Date(_) | Kind::Time(_))
+    }
+
+    /// The value column of `filter_keys()` for `dialect`.
+    pub fn describe_in(self, dialect: Dialect) -> String {
+        match dialect {
+            Dialect::Coder => self.describe(),
+            Dialect::Extended if self.lists_and_negates() => {
+                format!("{}; several: key:a,b (any); negated: -key:a", self.describe())
+            }
+            Dialect::Extended => format!("{}; one value, not negated", self.describe()),
         }
     }
 }
@@ -123,6 +192,10 @@ pub enum Pred {
     ConnectionStatus,
     /// The kind of connection: its type, or (Coder G3) its method and app
     ConnectionType,
+    /// `column <<= network` (extended dialect)
+    Within(&'static str),
+    /// `column <op> number` (extended dialect)
+    Compare(&'static str),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -134,6 +207,8 @@ pub struct Key {
     pub kind: Kind,
     pub pred: Pred,
     pub doc: &'static str,
+    /// Only the extended dialect has this key (`Dialect`).
+    pub extended_only: bool,
 }
 
 impl Key {
@@ -149,7 +224,12 @@ impl Key {
 }
 
 const fn key(log: Log, name: &'static str, field: &'static str, kind: Kind, pred: Pred, doc: &'static str) -> Key {
-    Key { log, name, field, kind, pred, doc }
+    Key { log, name, field, kind, pred, doc, extended_only: false }
+}
+
+/// A key of the extended dialect only.
+const fn extended(log: Log, name: &'static str, kind: Kind, pred: Pred, doc: &'static str) -> Key {
+    Key { log, name, field: name, kind, pred, doc, extended_only: true }
 }
 
 use Bound::*;
@@ -264,6 +344,9 @@ pub static KEYS: &[Key] = &[
         ConnectionStatus,
         "ongoing or completed (non-web connections only)",
     ),
+    extended(Audit, "ip", Network, Within("ip"), "events from this address or network"),
+    extended(Audit, "status_code", Number, Compare("status_code"), "the HTTP status of the request"),
+    extended(Connection, "ip", Network, Within("ip"), "connections from this address or network"),
 ];
 
 #[cfg(test)]
@@ -281,6 +364,14 @@ mod tests {
         }
         assert_eq!(Audit.keys().count(), 11);
         assert_eq!(Connection.keys().count(), 11);
+        assert_eq!(Audit.keys_in(Dialect::Extended).count(), 13);
+        assert_eq!(Connection.keys_in(Dialect::Extended).count(), 12);
+        // Extended keys come after Coder's, so Coder's validation order is the same in both dialects.
+        for log in [Audit, Connection] {
+            let all: Vec<&Key> = log.keys_in(Dialect::Extended).collect();
+            let coder: Vec<&Key> = log.keys().collect();
+            assert_eq!(&all[..coder.len()], &coder[..]);
+        }
         assert!(Audit.key(Audit.default_key()).is_some());
         assert!(Connection.key(Connection.default_key()).is_none());
         assert!(Audit.hint().starts_with("Valid keys: request_id, resource_id, resource_target, username,"));

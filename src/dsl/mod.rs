@@ -9,5 +9,5 @@ pub mod parse;
 pub mod tokenize;
 
 pub use errors::Validation;
-pub use keys::{Key, Kind, Log, Pred, KEYS};
-pub use parse::{parse, Catalog, Filter, Limits, ParseError, Term, Value};
+pub use keys::{Dialect, Key, Kind, Log, Pred, KEYS};
+pub use parse::{parse, parse_in, Catalog, Cmp, Filter, Limits, ParseError, Term, Value};

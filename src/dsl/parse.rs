@@ -3,9 +3,9 @@
 //! nil uuid and the zero time mean "no filter".
 
 use super::errors::Validation;
-use super::gocompat::{go_lower, go_upper};
+use super::gocompat::{go_lower, go_quote, go_upper};
 use super::gotime::{self, Instant, DATE_LAYOUT, RFC3339_NANO};
-use super::keys::{Bound, Key, Kind, Log};
+use super::keys::{Bound, Dialect, Key, Kind, Log};
 use super::tokenize::{tokenize, Element};
 use uuid::Uuid;
 
@@ -31,12 +31,54 @@ pub enum Value {
     Time(Instant),
     /// An enum label or a fixed value.
     Label(String),
+    /// A network, normalized (`10.0.0.0/8`; an address is its own /32 or /128).
+    Network(String),
+    /// A comparison with a whole number.
+    Compare(Cmp, i64),
+    /// Several values, any of which matches (extended dialect).
+    Any(Vec<Value>),
+}
+
+/// A comparison of `Kind::Number`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    /// The SQL operator, which is also how the filter writes it (`=` only in SQL: a bare number means it).
+    pub fn op(self) -> &'static str {
+        match self {
+            Cmp::Eq => "=",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Term {
     pub key: &'static Key,
     pub value: Value,
+    /// `-key:value` (extended dialect): the rows the positive form does not match.
+    pub negated: bool,
+}
+
+impl Term {
+    /// The column this term pins to a few rows (`Key::pinned_column`); a negation pins nothing.
+    pub fn pinned_column(&self) -> Option<&'static str> {
+        if self.negated {
+            None
+        } else {
+            self.key.pinned_column()
+        }
+    }
 }
 
 /// A valid filter: the terms in use, in key-table order.
@@ -60,7 +102,19 @@ pub enum ParseError {
     Invalid(Vec<Validation>),
 }
 
+/// Parses `query` in Coder's dialect.
 pub fn parse(log: Log, query: &str, limits: Limits, catalog: &dyn Catalog) -> Result<Filter, ParseError> {
+    parse_in(Dialect::Coder, log, query, limits, catalog)
+}
+
+/// Parses `query` in `dialect` (see `Dialect`).
+pub fn parse_in(
+    dialect: Dialect,
+    log: Log,
+    query: &str,
+    limits: Limits,
+    catalog: &dyn Catalog,
+) -> Result<Filter, ParseError> {
     if query.len() > limits.max_length {
         return Err(ParseError::Limit {
             what: "audit_ext.max_query_length",
@@ -92,23 +146,39 @@ pub fn parse(log: Log, query: &str, limits: Limits, catalog: &dyn Catalog) -> Re
 
     let mut terms = Vec::new();
     let mut errors = Vec::new();
-    for key in log.keys() {
-        let Some((_, vs)) = values.iter().find(|(k, _)| k == key.name) else { continue };
-        if vs[0].is_empty() {
-            continue;
-        }
-        if vs.len() > 1 {
-            errors.push(Validation::duplicate(key.name, vs.len()));
-            continue;
-        }
-        match parse_value(key, &vs[0], catalog) {
-            Ok(Some(value)) => terms.push(Term { key, value }),
-            Ok(None) => {}
-            Err(v) => errors.push(v),
+    // In the extended dialect, `-key` is the negation of `key`: a key of its own (each may be given once).
+    let negations: &[bool] = match dialect {
+        Dialect::Coder => &[false],
+        Dialect::Extended => &[false, true],
+    };
+    for key in log.keys_in(dialect) {
+        for &negated in negations {
+            let name = if negated { format!("-{}", key.name) } else { key.name.to_string() };
+            let Some((_, vs)) = values.iter().find(|(k, _)| *k == name) else { continue };
+            if vs[0].is_empty() {
+                continue;
+            }
+            if vs.len() > 1 {
+                errors.push(Validation::duplicate(&name, vs.len()));
+                continue;
+            }
+            let value = match dialect {
+                Dialect::Coder => parse_value(key, &vs[0], catalog),
+                Dialect::Extended => parse_extended(key, &name, negated, &vs[0], catalog),
+            };
+            match value {
+                Ok(Some(value)) => terms.push(Term { key, value, negated }),
+                Ok(None) => {}
+                Err(v) => errors.push(v),
+            }
         }
     }
     for (k, _) in &values {
-        if log.key(k).is_none() {
+        let name = match dialect {
+            Dialect::Extended => k.strip_prefix('-').unwrap_or(k),
+            Dialect::Coder => k,
+        };
+        if log.key_in(dialect, name).is_none() {
             errors.push(Validation::unknown_key(k));
         }
     }
@@ -117,6 +187,47 @@ pub fn parse(log: Log, query: &str, limits: Limits, catalog: &dyn Catalog) -> Re
     } else {
         Err(ParseError::Invalid(errors))
     }
+}
+
+/// A value of the extended dialect (`name` is the key as given, `-` included): several values, comma-separated,
+/// for a kind that lists (`Kind::lists_and_negates`), each read as Coder reads one. Coder's "no filter"
+/// sentinels (the nil uuid, the zero time) stand alone: in a list or negated they would mean everything or
+/// nothing, so there they are a validation.
+fn parse_extended(
+    key: &'static Key,
+    name: &str,
+    negated: bool,
+    raw: &str,
+    catalog: &dyn Catalog,
+) -> Result<Option<Value>, Validation> {
+    if negated && !key.kind.lists_and_negates() {
+        return Err(Validation::not_negatable(name));
+    }
+    let parts: Vec<&str> = if key.kind.lists_and_negates() { raw.split(',').collect() } else { vec![raw] };
+    // A value's validation names the key as given (`-action`).
+    let named = |v: Validation| Validation {
+        field: name.to_string(),
+        detail: v.detail.replacen(&go_quote(key.name), &go_quote(name), 1),
+    };
+    if parts.len() == 1 {
+        return match parse_value(key, raw, catalog).map_err(named)? {
+            None if negated => Err(Validation::sentinel_in_list(name, raw)),
+            v => Ok(v),
+        };
+    }
+    let mut values = Vec::with_capacity(parts.len());
+    for part in parts {
+        if part.is_empty() {
+            return Err(Validation::empty_in_list(name, raw));
+        }
+        match parse_value(key, part, catalog) {
+            Ok(Some(v)) if !values.contains(&v) => values.push(v),
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(Validation::sentinel_in_list(name, part)),
+            Err(v) => return Err(named(v)),
+        }
+    }
+    Ok(Some(if values.len() == 1 { values.remove(0) } else { Value::Any(values) }))
 }
 
 /// One value; `Ok(None)` where Coder's sentinel means "no filter".
@@ -158,7 +269,50 @@ fn parse_value(key: &'static Key, raw: &str, catalog: &dyn Catalog) -> Result<Op
             super::apps::CATEGORIES.contains(&v) && catalog.enum_has("connection_log_method", super::apps::method_of(v))
         }),
         Kind::ConnectionType => label(key, lower(), |v| catalog.enum_has("connection_type", v)),
+        Kind::Network => {
+            network(raw).map(|n| Some(Value::Network(n))).ok_or_else(|| Validation::bad_network(key.name, raw))
+        }
+        Kind::Number => comparison(raw)
+            .map(|(c, n)| Some(Value::Compare(c, n)))
+            .ok_or_else(|| Validation::bad_number(key.name, raw)),
     }
+}
+
+/// An IP address or CIDR block, normalized to its network (`10.1.2.3/8` → `10.0.0.0/8`; an address alone is
+/// its own /32 or /128), as PostgreSQL's `cidr` prints it.
+fn network(raw: &str) -> Option<String> {
+    use std::net::IpAddr;
+    let (addr, bits) = match raw.split_once('/') {
+        Some((a, b)) if !b.is_empty() && b.len() <= 3 && b.bytes().all(|c| c.is_ascii_digit()) => (a, b.parse().ok()?),
+        Some(_) => return None,
+        None => (raw, u8::MAX),
+    };
+    let network = match addr.parse::<IpAddr>().ok()? {
+        IpAddr::V4(a) => {
+            let bits = if bits == u8::MAX { 32 } else { bits };
+            let mask = u32::MAX.checked_shl(32u32.checked_sub(u32::from(bits))?).unwrap_or(0);
+            format!("{}/{bits}", std::net::Ipv4Addr::from(u32::from(a) & mask))
+        }
+        IpAddr::V6(a) => {
+            let bits = if bits == u8::MAX { 128 } else { bits };
+            let mask = u128::MAX.checked_shl(128u32.checked_sub(u32::from(bits))?).unwrap_or(0);
+            format!("{}/{bits}", std::net::Ipv6Addr::from(u128::from(a) & mask))
+        }
+    };
+    Some(network)
+}
+
+/// `400`, `=400`, `<400`, `<=400`, `>400`, `>=400`: a comparison with a number that fits an `int`.
+fn comparison(raw: &str) -> Option<(Cmp, i64)> {
+    let (cmp, n) = [(">=", Cmp::Ge), ("<=", Cmp::Le), (">", Cmp::Gt), ("<", Cmp::Lt), ("=", Cmp::Eq)]
+        .into_iter()
+        .find_map(|(op, c)| raw.strip_prefix(op).map(|n| (c, n)))
+        .unwrap_or((Cmp::Eq, raw));
+    if n.is_empty() || n.len() > 10 || !n.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = n.parse().ok()?;
+    (n <= i64::from(i32::MAX)).then_some((cmp, n))
 }
 
 /// A label `valid` accepts, or Coder's invalid-value validation.
@@ -176,19 +330,28 @@ impl Filter {
     pub fn to_json(&self) -> serde_json::Value {
         let mut m = serde_json::Map::new();
         for t in &self.terms {
-            let v = match &t.value {
-                Value::Uuid(u) => u.to_string(),
-                Value::Text(s) | Value::User(s) | Value::Label(s) => s.clone(),
-                Value::Me => "me".to_string(),
-                Value::Time(i) => match t.key.kind {
-                    Kind::Date(Bound::To) => i.add_secs(86_399).to_rfc3339(),
-                    _ => i.to_rfc3339(),
-                },
-            };
-            m.insert(t.key.field.to_string(), serde_json::Value::String(v));
+            let field = if t.negated { format!("-{}", t.key.field) } else { t.key.field.to_string() };
+            m.insert(field, value_json(t.key, &t.value));
         }
         serde_json::Value::Object(m)
     }
+}
+
+/// One normalized value: a string, or (several values) an array of them.
+fn value_json(key: &Key, value: &Value) -> serde_json::Value {
+    let s = match value {
+        Value::Any(vs) => return serde_json::Value::Array(vs.iter().map(|v| value_json(key, v)).collect()),
+        Value::Uuid(u) => u.to_string(),
+        Value::Text(s) | Value::User(s) | Value::Label(s) | Value::Network(s) => s.clone(),
+        Value::Me => "me".to_string(),
+        Value::Time(i) => match key.kind {
+            Kind::Date(Bound::To) => i.add_secs(86_399).to_rfc3339(),
+            _ => i.to_rfc3339(),
+        },
+        Value::Compare(Cmp::Eq, n) => n.to_string(),
+        Value::Compare(c, n) => format!("{}{n}", c.op()),
+    };
+    serde_json::Value::String(s)
 }
 
 #[cfg(test)]
@@ -363,6 +526,62 @@ pub(crate) mod tests {
         );
     }
 
+    fn ext(q: &str) -> Result<Filter, ParseError> {
+        parse_in(Dialect::Extended, Log::Audit, q, LIMITS, &FixedCatalog)
+    }
+
+    #[test]
+    fn the_extended_dialect_lists_negates_and_compares() {
+        assert_eq!(
+            json(ext("action:Create,delete,create -resource_type:workspace ip:10.1.2.3/8 status_code:>=400")),
+            r#"{"resource_type":"workspace","action":["create","delete"],"ip":"10.0.0.0/8","status_code":">=400"}"#
+                .replace(r#""resource_type""#, r#""-resource_type""#)
+        );
+        // A key and its negation are two keys, each given once; both may be given.
+        assert_eq!(json(ext("action:create -action:delete")), r#"{"action":"create","-action":"delete"}"#);
+        assert_eq!(json(ext(r#"ip:"2001:DB8::1" status_code:404"#)), r#"{"ip":"2001:db8::1/128","status_code":"404"}"#);
+        assert_eq!(json(ext(r#"ip:"10.0.0.1,::1/0""#)), r#"{"ip":["10.0.0.1/32","::/0"]}"#);
+        assert_eq!(json(ext("status_code:<200,>=500,=302")), r#"{"status_code":["<200",">=500","302"]}"#);
+        // Coder's forms mean the same in both dialects.
+        let coder = "workspace action:delete username:alice date_from:2026-01-01 organization:coder";
+        assert_eq!(ext(coder).unwrap(), audit(coder).unwrap());
+    }
+
+    #[test]
+    fn the_extended_dialect_rejects_in_coders_words() {
+        assert_eq!(
+            errs(ext("-date_from:2026-01-01 action:create, ip:10.0.0.0/33 status_code:>=-1 resource_id:00000000-0000-0000-0000-000000000000,6b8f2c3a-1111-4222-8333-444455556666 -bogus:1 -action:x -action:y")),
+            [
+                r#"resource_id: Query param "resource_id" has invalid value: "00000000-0000-0000-0000-000000000000" means no filter, which cannot be negated or listed"#,
+                r#"-date_from: Query param "-date_from" has invalid value: "date_from" cannot be negated"#,
+                r#"action: Query param "action" has invalid value: "create," has an empty value between commas"#,
+                r#"-action: Query param "-action" provided more than once, found 2 times. Only provide 1 instance of this query param."#,
+                r#"ip: Query param "ip" has invalid value: "10.0.0.0/33" is not an IP address or CIDR block"#,
+                r#"status_code: Query param "status_code" has invalid value: ">=-1" is not a number or a comparison with one (=, <, <=, >, >=)"#,
+                r#"-bogus: "-bogus" is not a valid query param"#,
+            ]
+        );
+        // A bad value in a list is reported as one would be alone, naming the key as given.
+        assert_eq!(
+            errs(ext("action:create,explode")),
+            [r#"action: Query param "action" has invalid value: "explode" is not a valid value"#]
+        );
+        assert_eq!(
+            errs(ext("-action:explode -request_id:x,y")),
+            [
+                r#"-request_id: Query param "-request_id" must be a valid uuid"#,
+                r#"-action: Query param "-action" has invalid value: "explode" is not a valid value"#,
+            ]
+        );
+        assert_eq!(errs(ext("status_code:2147483648")).len(), 1);
+        assert_eq!(errs(ext("date_to:2026-01-01,2026-01-02")).len(), 1);
+        // The Coder dialect knows none of it.
+        assert_eq!(
+            errs(audit("-action:login ip:10.0.0.0/8")),
+            [r#"-action: "-action" is not a valid query param"#, r#"ip: "ip" is not a valid query param"#]
+        );
+    }
+
     #[test]
     fn limits() {
         let long = "a".repeat(5000);
@@ -448,6 +667,14 @@ mod robustness {
         "connected_after",
         "ongoing",
         "OR 1=1",
+        "ip",
+        "status_code",
+        "10.0.0.0/8",
+        ">=",
+        "<",
+        "/",
+        "::1",
+        "4294967296",
     ];
 
     #[test]
@@ -458,8 +685,8 @@ mod robustness {
         for _ in 0..100_000 {
             let n = (rng.next() % 24) as usize;
             let q: String = (0..n).map(|_| PIECES[(rng.next() % PIECES.len() as u64) as usize]).collect();
-            for log in [Log::Audit, Log::Connection] {
-                match parse(log, &q, limits, &FixedCatalog) {
+            for (log, dialect) in [Log::Audit, Log::Connection].into_iter().flat_map(|l| Dialect::ALL.map(|d| (l, d))) {
+                match parse_in(dialect, log, &q, limits, &FixedCatalog) {
                     Ok(f) => {
                         outcomes[0] += 1;
                         let _ = f.to_json();

@@ -6,7 +6,7 @@ use super::{from_uuid, spi, to_uuid};
 use crate::dsl::Log;
 use crate::plan::lookups::LINK_FIELDS;
 use crate::plan::profile::Connections;
-use crate::plan::query::{Details, AUDIT_ROW, CONNECTION_ROW, USER_ROW};
+use crate::plan::query::{Cursor, Details, AUDIT_ROW, CONNECTION_ROW, USER_ROW};
 use crate::shape::{self, AuditRow, ConnectionRow, Joined, Organization, UserRow};
 use pgrx::datum::{DatumWithOid, Timestamp, TimestampWithTimeZone};
 use pgrx::spi::{SpiHeapTupleData, SpiResult};
@@ -159,11 +159,21 @@ fn resource_states(rows: &mut [AuditRow], sql: &str) {
 }
 
 /// Runs the page statement of `log` (`plan::query::page`), then, for a page with rows, its details
-/// statements, and returns Coder's response object: `{"<log>_logs": [...], "count": n, "count_cap": cap}`.
-pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], details: &Details, count_cap: i32) -> Value {
+/// statements, and returns Coder's response object: `{"<log>_logs": [...], "count": n, "count_cap": cap}`,
+/// and the cursor of the page's last row.
+pub fn run(
+    log: Log,
+    conn: Connections,
+    sql: &str,
+    args: &[DatumWithOid],
+    details: &Details,
+    count_cap: i32,
+) -> (Value, Option<Cursor>) {
+    let last;
     let (count, elements) = match log {
         Log::Audit => {
             let (count, mut rows) = rows(sql, args, audit_row);
+            last = rows.last().map(|r| Cursor { time: r.time, id: r.id });
             let j = if rows.is_empty() {
                 Joined::default()
             } else {
@@ -178,6 +188,7 @@ pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], detail
         }
         Log::Connection => {
             let (count, rows) = rows(sql, args, connection_row);
+            last = rows.last().map(|r| Cursor { time: r.connect_time, id: r.id });
             let j = if rows.is_empty() {
                 Joined::default()
             } else {
@@ -196,7 +207,7 @@ pub fn run(log: Log, conn: Connections, sql: &str, args: &[DatumWithOid], detail
     response.insert(format!("{}_logs", log.name()), Value::Array(elements));
     response.insert("count".into(), count.into());
     response.insert("count_cap".into(), count_cap.into());
-    Value::Object(response)
+    (Value::Object(response), last)
 }
 
 /// A page holding a value Coder's JSON cannot carry fails whole, naming it (22008).

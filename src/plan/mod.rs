@@ -177,67 +177,32 @@ pub fn compile(
         Access::Organizations(ids) => !ids.is_empty(),
     };
     let alone = reads
-        && matches!(filter.terms.as_slice(), [t] if t.key.pred == Pred::BuildReason)
+        && matches!(filter.terms.as_slice(), [t] if t.key.pred == Pred::BuildReason && !t.negated && !matches!(t.value, Value::Any(_)))
         && resolver.leads_an_index(filter.log, "resource_id");
     // The organizations' condition on the log row, for the probes from the builds.
     let mut org_clause = None;
     let mut reason = None;
     for term in &filter.terms {
-        let key = term.key;
-        let part = match (key.pred, &term.value) {
-            (Pred::Eq(c), Value::Uuid(u)) => format!("{} = {}", b.col(c), b.bind(Param::Uuid(*u))),
-            (Pred::Eq(c), Value::Text(s)) => format!("{} = {}", b.col(c), b.bind(Param::Text(s.clone()))),
-            (Pred::Eq(c), Value::Label(l)) => match key.kind {
-                Kind::Enum(t) => format!("{} = {}", b.col(c), b.bind(Param::Enum { type_name: t, label: l.clone() })),
-                _ => unreachable!("only enum keys compare labels with a column"),
-            },
-            (Pred::Since(c), Value::Time(t)) => {
-                format!("{} >= {}", b.col(c), b.bind(Param::Timestamptz(t.pg_micros_ceil())))
-            }
-            (Pred::Until(c), Value::Time(t)) => match key.kind {
-                // A whole day: before the next midnight (Coder stops at 23:59:59 and misses its last second).
-                Kind::Date(_) => {
-                    format!("{} < {}", b.col(c), b.bind(Param::Timestamptz(t.add_secs(86_400).pg_micros_floor())))
-                }
-                _ => format!("{} <= {}", b.col(c), b.bind(Param::Timestamptz(t.pg_micros_floor()))),
-            },
-            (Pred::UserId(c), v) => {
-                let ids = match (v, key.kind) {
-                    (Value::Me, _) => match actor {
-                        Some(a) => vec![a],
-                        None => {
-                            errors.push(Validation::me_without_actor(key.name));
-                            continue;
-                        }
-                    },
-                    (Value::User(name), _) => resolver.user_by_username(name).into_iter().collect(),
-                    (Value::Text(email), Kind::Email { include_deleted }) => {
-                        resolver.users_by_email(email, include_deleted)
-                    }
-                    _ => unreachable!("user keys hold names, emails or me"),
-                };
-                match ids.as_slice() {
-                    [] => "false".to_string(),
-                    [one] => format!("{} = {}", b.col(c), b.bind(Param::Uuid(*one))),
-                    _ => format!("{} = ANY ({})", b.col(c), b.bind(Param::UuidArray(ids))),
-                }
-            }
-            // Without Coder's builds (never seen), no row has a build reason.
-            (Pred::BuildReason, Value::Label(_))
-                if !(profile.has(Table::WorkspaceBuilds) && profile.has(Table::Workspaces)) =>
-            {
-                "false".to_string()
-            }
-            (Pred::BuildReason, Value::Label(l)) => {
-                let (sql, p) = build_reason(&mut b, l, alone);
-                reason = Some(p);
+        let mut one = |b: &mut Builder, value: &Value| {
+            value_sql(b, term.key, value, actor, resolver, alone).map(|(sql, p)| {
+                reason = reason.take().or(p);
                 sql
-            }
-            (Pred::ConnectionStatus, Value::Label(l)) => connection_status(&b, l),
-            (Pred::ConnectionType, Value::Label(l)) => connection_type(&mut b, l),
-            (p, v) => unreachable!("key {} ({p:?}) cannot hold {v:?}", key.name),
+            })
         };
-        b.parts.push(part);
+        let part = match &term.value {
+            Value::Any(values) => values
+                .iter()
+                .map(|v| one(&mut b, v))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|parts| format!("({})", parts.join(" OR "))),
+            value => one(&mut b, value),
+        };
+        match part {
+            // The complement of the positive form: `IS NOT TRUE` keeps the rows where it is NULL (no ip).
+            Ok(part) if term.negated => b.parts.push(format!("({part}) IS NOT TRUE")),
+            Ok(part) => b.parts.push(part),
+            Err(v) => errors.push(v),
+        }
     }
     // A filter that pins an indexed column to a user, a resource, a request or a workspace finds its few rows
     // through that column's index; RBAC's organizations then only filter them. Written as `(…) IS TRUE`, the
@@ -245,7 +210,7 @@ pub fn compile(
     // neither ANDs the organizations' large bitmap with the filter's small one nor walks each organization's
     // rows looking for the filter's (the cause of 36-40 ms pages for organization auditors with `username:`).
     let pinned =
-        || filter.terms.iter().filter_map(|t| t.key.pinned_column()).any(|c| resolver.leads_an_index(filter.log, c));
+        || filter.terms.iter().filter_map(|t| t.pinned_column()).any(|c| resolver.leads_an_index(filter.log, c));
     match access {
         Access::All => {}
         Access::Organizations(ids) if ids.is_empty() => b.parts.push("false".into()),
@@ -291,6 +256,71 @@ pub fn compile(
         Access::Organizations(_) => None,
     };
     Ok(Fragment { sql, params: b.params, orgs, builds, unfiltered })
+}
+
+/// One value of a term as SQL (the term's several values are ORed, its negation applied, by `compile`), and
+/// for `build_reason:` the placeholder of the reason.
+fn value_sql(
+    b: &mut Builder,
+    key: &'static crate::dsl::Key,
+    value: &Value,
+    actor: Option<Uuid>,
+    resolver: &dyn Resolver,
+    alone: bool,
+) -> Result<(String, Option<String>), Validation> {
+    let sql = match (key.pred, value) {
+        (Pred::Eq(c), Value::Uuid(u)) => format!("{} = {}", b.col(c), b.bind(Param::Uuid(*u))),
+        (Pred::Eq(c), Value::Text(s)) => format!("{} = {}", b.col(c), b.bind(Param::Text(s.clone()))),
+        (Pred::Eq(c), Value::Label(l)) => match key.kind {
+            Kind::Enum(t) => format!("{} = {}", b.col(c), b.bind(Param::Enum { type_name: t, label: l.clone() })),
+            _ => unreachable!("only enum keys compare labels with a column"),
+        },
+        (Pred::Since(c), Value::Time(t)) => {
+            format!("{} >= {}", b.col(c), b.bind(Param::Timestamptz(t.pg_micros_ceil())))
+        }
+        (Pred::Until(c), Value::Time(t)) => match key.kind {
+            // A whole day: before the next midnight (Coder stops at 23:59:59 and misses its last second).
+            Kind::Date(_) => {
+                format!("{} < {}", b.col(c), b.bind(Param::Timestamptz(t.add_secs(86_400).pg_micros_floor())))
+            }
+            _ => format!("{} <= {}", b.col(c), b.bind(Param::Timestamptz(t.pg_micros_floor()))),
+        },
+        (Pred::UserId(c), v) => {
+            let ids = match (v, key.kind) {
+                (Value::Me, _) => match actor {
+                    Some(a) => vec![a],
+                    None => return Err(Validation::me_without_actor(key.name)),
+                },
+                (Value::User(name), _) => resolver.user_by_username(name).into_iter().collect(),
+                (Value::Text(email), Kind::Email { include_deleted }) => {
+                    resolver.users_by_email(email, include_deleted)
+                }
+                _ => unreachable!("user keys hold names, emails or me"),
+            };
+            match ids.as_slice() {
+                [] => "false".to_string(),
+                [one] => format!("{} = {}", b.col(c), b.bind(Param::Uuid(*one))),
+                _ => format!("{} = ANY ({})", b.col(c), b.bind(Param::UuidArray(ids))),
+            }
+        }
+        // Without Coder's builds (never seen), no row has a build reason.
+        (Pred::BuildReason, Value::Label(_))
+            if !(b.profile.has(Table::WorkspaceBuilds) && b.profile.has(Table::Workspaces)) =>
+        {
+            "false".to_string()
+        }
+        (Pred::BuildReason, Value::Label(l)) => {
+            let (sql, p) = build_reason(b, l, alone);
+            return Ok((sql, Some(p)));
+        }
+        (Pred::ConnectionStatus, Value::Label(l)) => connection_status(b, l),
+        (Pred::ConnectionType, Value::Label(l)) => connection_type(b, l),
+        // The parameter is text, cast to inet in the statement (PostgreSQL's own input function reads it).
+        (Pred::Within(c), Value::Network(n)) => format!("{} <<= {}::inet", b.col(c), b.bind(Param::Text(n.clone()))),
+        (Pred::Compare(c), Value::Compare(cmp, n)) => format!("{} {} {}", b.col(c), cmp.op(), b.bind(Param::Int(*n))),
+        (p, v) => unreachable!("key {} ({p:?}) cannot hold {v:?}", key.name),
+    };
+    Ok((sql, None))
 }
 
 /// Coder's build_reason: the reason of the build a `workspace_build` row names, or of build 1 of the
@@ -453,6 +483,53 @@ pub(crate) mod tests {
         );
         assert_eq!(f.params[0], Param::Text("it's".into()));
         assert_eq!(f.params[2], Param::Enum { type_name: "audit_action", label: "delete".into() });
+    }
+
+    #[test]
+    fn extended_forms_are_ors_negations_and_comparisons() {
+        let ext = |q: &str| {
+            let f = crate::dsl::parse_in(
+                crate::dsl::Dialect::Extended,
+                Log::Audit,
+                q,
+                Limits { max_length: 4096, max_terms: 32 },
+                &FixedCatalog,
+            )
+            .unwrap();
+            compile(&f, &Access::All, None, &g1("public"), &FixedResolver).unwrap()
+        };
+        let f = ext("action:create,delete -username:alice ip:10.0.0.0/8 status_code:>=400");
+        assert_eq!(
+            f.sql,
+            "(audit_logs.user_id = $1) IS NOT TRUE AND (audit_logs.action = $2 OR audit_logs.action = $3) \
+             AND audit_logs.ip <<= $4::inet AND audit_logs.status_code >= $5"
+        );
+        assert_eq!(f.params[3], Param::Text("10.0.0.0/8".into()));
+        assert_eq!(f.params[4], Param::Int(400));
+        // Nobody of that name: the negation is every row.
+        assert_eq!(ext("-username:nobody").sql, "(false) IS NOT TRUE");
+        // A negated or listed build reason is no longer "build_reason: alone".
+        assert!(ext("build_reason:cli").builds.is_some());
+        assert!(ext("-build_reason:cli").builds.is_none());
+        assert!(ext("build_reason:cli,autostart").builds.is_none());
+        // A negation pins no row: RBAC's organizations stay an index condition.
+        let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
+        let f = compile(
+            &crate::dsl::parse_in(
+                crate::dsl::Dialect::Extended,
+                Log::Audit,
+                "-resource_id:6b8f2c3a-1111-4222-8333-444455556666",
+                Limits { max_length: 4096, max_terms: 32 },
+                &FixedCatalog,
+            )
+            .unwrap(),
+            &Access::Organizations(vec![org]),
+            None,
+            &g1("public"),
+            &FixedResolver,
+        )
+        .unwrap();
+        assert!(f.sql.ends_with("audit_logs.organization_id = $2"), "{}", f.sql);
     }
 
     #[test]

@@ -47,12 +47,51 @@ pub fn count(log: Log, qschema: &str, filter: Fragment, cap: i32) -> Statement {
 /// with more, it walks the log newest first (and the walk is short: matches are common).
 pub const FEW_BY_BUILDS: i32 = 2000;
 
+/// A keyset cursor: the place of a page's last row in the log's order (newest first, `id` breaking ties), so
+/// that the next page starts right after it whatever was inserted meanwhile, and costs the same at any depth
+/// (the time index is entered at `time`, not counted through from the newest row).
+///
+/// As text it is opaque to callers: the log's letter (`a` audit, `c` connection), the row's time in
+/// microseconds since 2000-01-01 UTC (16 hex digits, two's complement), and its id (32 hex digits). It binds
+/// no filter and grants nothing: a page after a cursor is the filter's and the reader's rows older than it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub time: i64,
+    pub id: uuid::Uuid,
+}
+
+impl Cursor {
+    fn letter(log: Log) -> char {
+        match log {
+            Log::Audit => 'a',
+            Log::Connection => 'c',
+        }
+    }
+
+    pub fn encode(&self, log: Log) -> String {
+        format!("{}{:016x}{}", Self::letter(log), self.time as u64, self.id.simple())
+    }
+
+    /// The cursor `text` holds, if it is one of `log`'s.
+    pub fn decode(log: Log, text: &str) -> Option<Cursor> {
+        let rest = text.strip_prefix(Self::letter(log))?;
+        if rest.len() != 48 || !rest.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+            return None;
+        }
+        let time = u64::from_str_radix(&rest[..16], 16).ok()? as i64;
+        let id = uuid::Uuid::parse_str(&rest[16..]).ok()?;
+        Some(Cursor { time, id })
+    }
+}
+
 /// Which page, and the count cap. `limit` is already defaulted (Coder's 0 → 100) and bounded.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Page {
     pub limit: i32,
     pub offset: i32,
     pub count_cap: i32,
+    /// Keyset paging: the rows after this one (`offset` is then 0).
+    pub after: Option<Cursor>,
     /// Whether an index walks the reader's rows in time order (for every row, one led by the time column, which
     /// Coder's stock schema has; for an organization reader's, one led by `(organization_id, time)`), which lets
     /// a deep page of an unfiltered reader (`Fragment::unfiltered`) count its way to its first row in the index
@@ -195,7 +234,11 @@ pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Statem
     let w = filter.sql.clone();
     let orgs = filter.orgs.clone();
     let builds = filter.builds.clone();
-    let deep = page.time_index && page.offset >= DEEP_OFFSET && builds.is_none() && filter.unfiltered.is_some();
+    let deep = page.time_index
+        && page.offset >= DEEP_OFFSET
+        && page.after.is_none()
+        && builds.is_none()
+        && filter.unfiltered.is_some();
     // From builds, count at least past FEW_BY_BUILDS, to know which way the page goes; the count reported
     // is still capped at `count_cap + 1`.
     let counting = match (&builds, page.count_cap) {
@@ -212,8 +255,27 @@ pub fn page(log: Log, profile: &Profile, filter: Fragment, page: Page) -> Statem
         None => "(SELECT n FROM matched) > 0".to_string(),
     };
     let order = format!("ORDER BY {t}.{time} DESC, {t}.id DESC");
-    let s =
-        Walk { t, qschema: &profile.qschema, time: &time, order: &order, gate: &gate, limit: &limit, offset: &offset };
+    // After a cursor: `time <= at` bounds whichever index walks the rows in time order (Coder's on the time
+    // column, or one led by the filter's or the organization's column, then time), so the walk starts at the
+    // cursor; the rest excludes the cursor's own row and those before it at the same time.
+    let after = match page.after {
+        Some(c) => {
+            let at = stmt.bind(Param::Timestamptz(c.time));
+            let id = stmt.bind(Param::Uuid(c.id));
+            format!(" AND {t}.{time} <= {at} AND ({t}.{time} < {at} OR {t}.id < {id})")
+        }
+        None => String::new(),
+    };
+    let s = Walk {
+        t,
+        qschema: &profile.qschema,
+        time: &time,
+        order: &order,
+        gate: &gate,
+        after: &after,
+        limit: &limit,
+        offset: &offset,
+    };
     let (walk, boundary) = match orgs {
         _ if deep => s.deep(&w, orgs.as_ref()),
         Some(orgs) => {
@@ -249,6 +311,8 @@ struct Walk<'a> {
     time: &'a str,
     order: &'a str,
     gate: &'a str,
+    /// Empty, or ` AND` the keyset condition of a cursor.
+    after: &'a str,
     limit: &'a str,
     offset: &'a str,
 }
@@ -256,20 +320,20 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// The filter's rows newest first, skipping `offset`.
     fn plain(&self, w: &str) -> String {
-        let Walk { t, qschema, order, gate, limit, offset, .. } = self;
-        format!("SELECT {t}.* FROM {qschema}.{t} WHERE {w} AND {gate} {order} LIMIT {limit} OFFSET {offset}")
+        let Walk { t, qschema, order, gate, after, limit, offset, .. } = self;
+        format!("SELECT {t}.* FROM {qschema}.{t} WHERE {w}{after} AND {gate} {order} LIMIT {limit} OFFSET {offset}")
     }
 
     /// RBAC limits the rows to a few organizations: each organization's rows newest first (an index on
     /// `(organization_id, time)` serves each walk in order; each stops after `first` = limit + offset rows),
     /// merged.
     fn organizations(&self, orgs: &super::OrgWalks, first: &str) -> String {
-        let Walk { t, qschema, order, gate, limit, offset, .. } = self;
+        let Walk { t, qschema, order, gate, after, limit, offset, .. } = self;
         let super::OrgWalks { param: k, count: n, rest } = orgs;
         let walks: Vec<String> = (1..=*n)
             .map(|i| {
                 format!(
-                    "(SELECT {t}.* FROM {qschema}.{t} WHERE {rest} AND {t}.organization_id = (${k})[{i}] \
+                    "(SELECT {t}.* FROM {qschema}.{t} WHERE {rest} AND {t}.organization_id = (${k})[{i}]{after} \
                      AND {gate} {order} LIMIT {first})"
                 )
             })
@@ -284,7 +348,7 @@ impl Walk<'_> {
     /// organizations, each one's newest `offset + 1` times, merged); then the rows that share that time from its
     /// place among them on, and older rows.
     fn deep(&self, w: &str, orgs: Option<&super::OrgWalks>) -> (String, String) {
-        let Walk { t, qschema, time, order, gate, limit, offset } = self;
+        let Walk { t, qschema, time, order, gate, limit, offset, .. } = self;
         let at = "(SELECT at FROM boundary)";
         let (only, and) =
             if w == "true" { (String::new(), String::new()) } else { (format!(" WHERE {w}"), format!(" AND {w}")) };
@@ -328,9 +392,9 @@ impl Walk<'_> {
     /// `build_reason:` alone: `walk` (whose gate lets it run only past `few` matches) or, with at most `few`
     /// matches, those read from the reason's builds and sorted.
     fn or_from_builds(&self, walk: String, builds: &super::ByBuilds, few: &str) -> String {
-        let Walk { t, order, limit, offset, .. } = self;
+        let Walk { t, order, after, limit, offset, .. } = self;
         let sorted = format!(
-            "SELECT {t}.* FROM ({}) {t} WHERE (SELECT n FROM matched) BETWEEN 1 AND {few} {order} LIMIT {limit} OFFSET {offset}",
+            "SELECT {t}.* FROM ({}) {t} WHERE (SELECT n FROM matched) BETWEEN 1 AND {few}{after} {order} LIMIT {limit} OFFSET {offset}",
             builds.union(&format!(" {t}.*"))
         );
         format!("({walk}) UNION ALL ({sorted})")
@@ -402,6 +466,44 @@ mod tests {
 
     fn f() -> Fragment {
         Fragment { sql: "audit_logs.user_id = $1".into(), params: vec![Param::Text("x".into())], ..Default::default() }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_anything_else() {
+        let id = Uuid::parse_str("6b8f2c3a-1111-4222-8333-444455556666").unwrap();
+        for time in [0, 1, -1, i64::MAX, i64::MIN, 830_000_000_000_000] {
+            let c = Cursor { time, id };
+            let text = c.encode(Log::Audit);
+            assert_eq!(text.len(), 49);
+            assert_eq!(Cursor::decode(Log::Audit, &text), Some(c));
+            assert_eq!(Cursor::decode(Log::Connection, &text), None, "a cursor is its log's");
+            assert_eq!(Cursor::decode(Log::Connection, &c.encode(Log::Connection)), Some(c));
+        }
+        let good = Cursor { time: 5, id }.encode(Log::Audit);
+        for bad in ["", "a", &good[..48], &format!("{good}0"), &good.to_uppercase(), &good.replacen('a', "x", 1)] {
+            assert_eq!(Cursor::decode(Log::Audit, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_page_after_a_cursor_enters_the_time_index_there() {
+        let after = Some(Cursor { time: 7, id: Uuid::nil() });
+        let p = page(Log::Audit, &g1("public"), f(), Page { limit: 25, count_cap: 2000, after, ..Default::default() });
+        assert!(
+            p.sql.contains(
+                r#"AND audit_logs."time" <= $5 AND (audit_logs."time" < $5 OR audit_logs.id < $6) AND (SELECT n FROM matched) > 0"#
+            ),
+            "{}",
+            p.sql
+        );
+        assert_eq!(&p.params[4..], &[Param::Timestamptz(7), Param::Uuid(Uuid::nil())]);
+        // The count is the whole filter's.
+        assert!(p.sql.starts_with("WITH matched(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT FROM public.audit_logs WHERE audit_logs.user_id = $1 LIMIT $2)"), "{}", p.sql);
+        // A deep page never takes the offset shortcut after a cursor.
+        let deep = Page { limit: 100, count_cap: 2000, time_index: true, after, ..Default::default() };
+        let all =
+            Fragment { sql: "true".into(), unfiltered: Some(crate::plan::Scope::Everything), ..Default::default() };
+        assert!(!page(Log::Audit, &g1("public"), all, deep).sql.contains("boundary"));
     }
 
     #[test]
@@ -508,7 +610,7 @@ mod tests {
     fn deep_pages_of_unfiltered_readers_start_from_an_index_in_time_order() {
         let all =
             || Fragment { sql: "true".into(), unfiltered: Some(super::super::Scope::Everything), ..Default::default() };
-        let deep = Page { limit: 100, offset: DEEP_OFFSET, count_cap: 2000, time_index: true };
+        let deep = Page { limit: 100, offset: DEEP_OFFSET, count_cap: 2000, time_index: true, after: None };
         let p = page(Log::Audit, &g1("public"), all(), deep);
         // $1 cap + 1, $2 limit, $3 offset.
         assert_eq!(p.params, vec![Param::Int(2001), Param::Int(100), Param::Int(DEEP_OFFSET.into())]);

@@ -51,5 +51,22 @@ ALTER TYPE resource_type ADD VALUE 'user_secret';
 SELECT audit_ext.audit_query_errors('resource_type:user_secret');
 ROLLBACK;
 
+-- The extended dialect (opt-in per call): lists, negations, ip: and status_code:, normalized; Coder's forms
+-- mean the same; its validations in Coder's words, all at once; the HINT names its forms.
+SELECT audit_ext.parse_audit_query('action:Create,delete -resource_type:workspace ip:10.1.2.3/8 status_code:>=400', 'extended');
+SELECT audit_ext.parse_connection_query('type:ssh,vscode -status:ongoing ip:"2001:db8::1"', 'extended');
+SELECT audit_ext.parse_audit_query('workspace action:delete date_from:2026-01-01', 'extended')
+     = audit_ext.parse_audit_query('workspace action:delete date_from:2026-01-01') AS coder_forms_mean_the_same;
+SELECT jsonb_pretty(audit_ext.audit_query_errors(
+  '-date_from:2026-01-01 action:create, ip:10.0.0.0/33 status_code:>>1 -bogus:1 -action:x -action:y', 'extended'));
+SELECT audit_ext.parse_audit_query('-action:login', 'extended');
+SELECT audit_ext.parse_audit_query('-action:nope', 'extended');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- The Coder dialect knows none of it, and an unknown dialect is an error.
+SELECT audit_ext.audit_query_errors('-action:login ip:10.0.0.0/8 action:create,delete');
+SELECT audit_ext.parse_audit_query('action:create', 'sql');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+
 -- The key table, which also drives the HINT above and the README.
 SELECT * FROM audit_ext.filter_keys();

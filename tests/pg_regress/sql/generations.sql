@@ -58,7 +58,7 @@ SELECT audit_ext.audit_query_errors('build_reason:task_resume');
 SELECT audit_ext.audit_query_errors('resource_type:user_ai_budget_override build_reason:jetbrains_connection');
 SELECT audit_ext.parse_connection_query('type:tunnel status:ongoing');
 SELECT audit_ext.connection_query_errors('type:telnet');
-SELECT key, value FROM audit_ext.filter_keys() WHERE key IN ('type', 'build_reason', 'resource_type') ORDER BY log, key;
+SELECT key, value FROM audit_ext.filter_keys() WHERE dialect = 'coder' AND key IN ('type', 'build_reason', 'resource_type') ORDER BY log, key;
 
 -- The new resource types on a page (descriptions and links as audit_ext computes them), and the audit rows about
 -- tasks, whose table is gone.
@@ -131,7 +131,7 @@ SELECT audit_ext.count_connection_logs('type:vscode', NULL, 0) AS vscode,
 SELECT audit_ext.connection_query_errors('type:telnet');
 SELECT audit_ext.connection_query_errors('type:cursor');
 SELECT audit_ext.parse_connection_query('type:vscode status:ongoing');
-SELECT key, value, description FROM audit_ext.filter_keys() WHERE log = 'connection' AND key = 'type';
+SELECT dialect, key, value, description FROM audit_ext.filter_keys() WHERE log = 'connection' AND key = 'type';
 
 -- Per app: what a G3 page says (method, app name, display name, deprecated type) for the rows a G3 Coder wrote.
 SELECT e->>'connection_method' AS method, e->>'app_name' AS app_name, e->>'app_display_name' AS display_name,
@@ -169,12 +169,12 @@ SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM connection_logs WHERE %s
 SELECT format('EXPLAIN (COSTS OFF) SELECT count(*) FROM connection_logs WHERE %s',
               audit_ext.connection_predicate('type:ssh', md5('user8')::uuid)) \gexec
 RESET enable_seqscan; RESET enable_bitmapscan;
-SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok);
+SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok AND keyset_ok AND export_ok);
 
 -- A branch of Coder with connection_logs.client_session_id: read when present, never required.
 ALTER TABLE connection_logs ADD COLUMN client_session_id text;
 SELECT audit_ext.coder_schema_profile()->'connection_logs'->'client_session_id' AS client_session_id;
-SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok);
+SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok AND keyset_ok AND export_ok);
 SELECT * FROM ref.check_connection_json();
 
 SELECT (SELECT count(*) FROM audit_logs) AS audit_before, (SELECT count(*) FROM connection_logs) AS conn_before \gset

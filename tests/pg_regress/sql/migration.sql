@@ -51,7 +51,8 @@ BEGIN
   check_name := 'parse_connection_query'; ok := audit_ext.parse_connection_query('type:ssh')->>'type' = 'ssh'; RETURN NEXT;
   check_name := 'connection_query_errors'; ok := audit_ext.connection_query_errors('type:ssh status:ongoing') = '[]'
     AND jsonb_array_length(audit_ext.connection_query_errors('type:telnet')) = 1; RETURN NEXT;
-  check_name := 'filter_keys'; ok := (SELECT count(*) FROM audit_ext.filter_keys() WHERE key = 'type') = 1; RETURN NEXT;
+  check_name := 'filter_keys'; ok := (SELECT count(*) FROM audit_ext.filter_keys() WHERE key = 'type') = 2
+    AND (SELECT count(*) FROM audit_ext.filter_keys() WHERE dialect = 'extended' AND key IN ('ip', 'status_code')) = 3; RETURN NEXT;
   check_name := 'readable_organizations'; ok := audit_ext.readable_organizations(md5('user8')::uuid) = ARRAY[md5('org9')::uuid]
     AND audit_ext.readable_organizations(md5('user9')::uuid, 'connection_log') = ARRAY[md5('org10')::uuid]
     AND audit_ext.readable_organizations(md5('user10')::uuid) = '{}'
@@ -133,7 +134,7 @@ CREATE INDEX CONCURRENTLY audit_ext_connection_logs_ongoing ON connection_logs (
 SELECT audit_ext.index_advice();
 SELECT dblink_exec(:'coder', :'g3') AS g3_migration_with_0_2_0_index;
 SELECT audit_ext.coder_schema_profile()->>'generation' AS generation;
-SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok);
+SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok AND keyset_ok AND export_ok);
 DROP INDEX CONCURRENTLY audit_ext_connection_logs_ongoing;
 
 -- ============================== G2 → G3, from Coder's session ==============================
@@ -169,7 +170,7 @@ SELECT audit_ext.index_advice() \gexec
 SELECT count(*) AS advised_after_gexec FROM audit_ext.index_advice();
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition FROM pg_index
 WHERE indexrelid::regclass::text LIKE 'audit\_ext\_connection%' ORDER BY indexrelid::regclass::text;
-SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok);
+SELECT * FROM ref.check_connections() WHERE NOT (count_ok AND page_ok AND search_ok AND predicate_ok AND keyset_ok AND export_ok);
 CALL audit_ext.purge_logs('2000-01-01', '2000-01-01', 100, '2000-01-01');
 
 \c audit_ext_regress

@@ -185,6 +185,20 @@ SELECT audit_ext.audit_logs('', NULL, 1001);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT audit_ext.count_audit_logs('', NULL, -1);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- Keyset paging: the response gains next_after (the cursor of the page's last row when the page is full, null
+-- after the last page); a cursor is its log's, and does not mix with an offset.
+SELECT jsonb_path_query_array(p, '$.audit_logs[*].id') AS ids, p->'count' AS count, p->>'next_after' AS next_after
+FROM (SELECT audit_ext.audit_logs('', NULL, 2, after => '') p) x \gset first_
+SELECT :'first_next_after' AS first_cursor;
+SELECT jsonb_path_query_array(p, '$.audit_logs[*].id') AS second_ids, p->>'next_after' AS next_after
+FROM (SELECT audit_ext.audit_logs('', NULL, 2, after => :'first_next_after') p) x;
+SELECT jsonb_path_query_array(audit_ext.audit_logs('', NULL, 4), '$.audit_logs[*].id') AS the_same_four_by_offset;
+SELECT audit_ext.audit_logs('', NULL, 2, 2, after => '');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT audit_ext.audit_logs('', NULL, 2, after => 'not a cursor');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT audit_ext.connection_logs('', NULL, 2, after => :'first_next_after');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- Nothing was written by any call above.
 SELECT count(*) AS audit_rows FROM golden.audit_logs;
 

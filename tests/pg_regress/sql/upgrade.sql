@@ -1,6 +1,7 @@
 -- Upgrade path: install the first released version (0.1.0, sql/audit_ext--0.1.0.sql), use it, update to 0.2.0
 -- and apply its index advice's status:ongoing index (which blocks Coder's connection-method migration), run
--- ALTER EXTENSION audit_ext UPDATE (0.2.0 → 0.3.0 drops that index), and check that the upgraded extension owns exactly the objects of a fresh
+-- ALTER EXTENSION audit_ext UPDATE TO '0.3.0' (which drops that index), call 0.3.0's definitions with this
+-- version's library, ALTER EXTENSION audit_ext UPDATE (to the current version), and check that the upgraded extension owns exactly the objects of a fresh
 -- install of the current version, with identical definitions (pg_describe_object over pg_depend, each
 -- function's pg_get_functiondef and comment, and the schema's privileges).
 SET client_min_messages = warning;
@@ -27,6 +28,20 @@ SELECT :org_auditor_deletes > 0 AS has_rows;
 ALTER EXTENSION audit_ext UPDATE TO '0.2.0';
 CREATE INDEX audit_ext_connection_logs_ongoing ON connection_logs (connect_time DESC)
     WHERE disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding');
+ALTER EXTENSION audit_ext UPDATE TO '0.3.0';
+SELECT extversion FROM pg_extension WHERE extname = 'audit_ext';
+-- 0.3.0's definitions, run by this version's library (installed, not yet updated to): they answer as 0.3.0 did.
+SELECT audit_ext.count_audit_logs('action:delete', md5('user8')::uuid, 0) = :org_auditor_deletes AS count_as_before,
+       jsonb_array_length(audit_ext.audit_logs('action:delete', md5('user8')::uuid, 5)->'audit_logs') AS page_rows,
+       (SELECT count(*) FROM audit_ext.search_audit_logs('action:delete', NULL, 5)) AS search_rows,
+       audit_ext.parse_audit_query('action:delete') AS parsed,
+       audit_ext.audit_query_errors('-action:delete') AS coder_errors,
+       audit_ext.connection_query_errors('type:ssh') AS connection_errors,
+       audit_ext.audit_predicate('action:delete') AS predicate,
+       audit_ext.connection_predicate('type:ssh') AS connection_predicate,
+       (SELECT count(*) FROM audit_ext.filter_keys()) AS coder_keys,
+       jsonb_array_length(audit_ext.connection_logs('', NULL, 3)->'connection_logs') AS connection_rows,
+       audit_ext.count_connection_logs('', NULL, 1) AS connections_capped;
 ALTER EXTENSION audit_ext UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'audit_ext';
 SELECT to_regclass('audit_ext_connection_logs_ongoing') AS blocking_index_after_update;
