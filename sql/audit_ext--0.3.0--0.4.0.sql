@@ -239,10 +239,13 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    size int := least(1000, current_setting('audit_ext.max_limit', true)::int);
+    size int;
     after text := '';
     page jsonb;
 BEGIN
+    -- Loads the library (which defines audit_ext.max_limit) before the setting is read.
+    PERFORM audit_ext.version();
+    size := least(1000, current_setting('audit_ext.max_limit')::int);
     LOOP
         page := audit_ext.audit_logs(q, actor, size, 0, 1, scopes, after, dialect);
         RETURN QUERY SELECT * FROM audit_ext.audit_log_rows(page -> 'audit_logs');
@@ -259,10 +262,13 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    size int := least(1000, current_setting('audit_ext.max_limit', true)::int);
+    size int;
     after text := '';
     page jsonb;
 BEGIN
+    -- Loads the library (which defines audit_ext.max_limit) before the setting is read.
+    PERFORM audit_ext.version();
+    size := least(1000, current_setting('audit_ext.max_limit')::int);
     LOOP
         page := audit_ext.connection_logs(q, actor, size, 0, 1, scopes, after, dialect);
         RETURN QUERY SELECT * FROM audit_ext.connection_log_rows(page -> 'connection_logs');

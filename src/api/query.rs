@@ -212,6 +212,7 @@ pub(crate) fn run_page(
 /// Coder's `AuditLogResponse` for one page: `{"audit_logs": [...], "count": n, "count_cap": c}`, newest
 /// first (`id` breaks ties). `limit => 0` means 100. Each element is Coder's `AuditLog`, with
 /// `description`, `resource_link` and `is_deleted` computed in the same statement.
+#[allow(clippy::too_many_arguments)] // the SQL signature: Coder's six, then after and dialect
 #[pg_extern(stable, parallel_safe, name = "audit_logs")]
 #[search_path(pg_catalog, pg_temp)]
 fn audit_logs_v4(
@@ -228,6 +229,7 @@ fn audit_logs_v4(
 }
 
 /// Coder's `ConnectionLogResponse` for one page, newest connection first.
+#[allow(clippy::too_many_arguments)] // the SQL signature: Coder's six, then after and dialect
 #[pg_extern(stable, parallel_safe, name = "connection_logs")]
 #[search_path(pg_catalog, pg_temp)]
 fn connection_logs_v4(
@@ -329,10 +331,13 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    size int := least(1000, current_setting('audit_ext.max_limit', true)::int);
+    size int;
     after text := '';
     page jsonb;
 BEGIN
+    -- Loads the library (which defines audit_ext.max_limit) before the setting is read.
+    PERFORM audit_ext.version();
+    size := least(1000, current_setting('audit_ext.max_limit')::int);
     LOOP
         page := audit_ext.audit_logs(q, actor, size, 0, 1, scopes, after, dialect);
         RETURN QUERY SELECT * FROM audit_ext.audit_log_rows(page -> 'audit_logs');
@@ -349,10 +354,13 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    size int := least(1000, current_setting('audit_ext.max_limit', true)::int);
+    size int;
     after text := '';
     page jsonb;
 BEGIN
+    -- Loads the library (which defines audit_ext.max_limit) before the setting is read.
+    PERFORM audit_ext.version();
+    size := least(1000, current_setting('audit_ext.max_limit')::int);
     LOOP
         page := audit_ext.connection_logs(q, actor, size, 0, 1, scopes, after, dialect);
         RETURN QUERY SELECT * FROM audit_ext.connection_log_rows(page -> 'connection_logs');

@@ -28,6 +28,7 @@ import copy
 import json
 import os
 import pathlib
+import threading
 import time
 import unittest
 import uuid
@@ -707,6 +708,67 @@ class T99Session(ClientCase):
         self.assertGreater(VALIDATED["audit"], 1000)
         self.assertGreater(VALIDATED["connection"], 500)
 
+
+class T10KeysetPages(ClientCase):
+    """Keyset pages (after / next_after) and the export, against a writer inserting newest rows meanwhile."""
+
+    def walk(self, q, actor, size, dialect="coder"):
+        ids, after, pages = [], "", 0
+        while after is not None:
+            page = API.execute("SELECT audit_ext.audit_logs(%s, %s, %s, after => %s, dialect => %s)",
+                               (q, actor, size, after, dialect)).fetchone()[0]
+            ids += [e["id"] for e in page["audit_logs"]]
+            after, pages = page["next_after"], pages + 1
+            time.sleep(0.01)  # let the writer in between pages
+        return ids, pages
+
+    def test_pages_are_stable_under_a_concurrent_writer(self):
+        org9 = md5uuid("org9")
+        want = [str(r[0]) for r in qall(
+            "SELECT id FROM audit_logs WHERE organization_id = %s ORDER BY time DESC, id DESC", (org9,))]
+        stop, written = threading.Event(), []
+
+        def writer():
+            with psycopg.connect("", autocommit=True, application_name="audit_ext client tier (writer)") as w:
+                while not stop.is_set():
+                    written.extend(r[0] for r in w.execute(
+                        "INSERT INTO audit_logs SELECT (jsonb_populate_record(a, jsonb_build_object("
+                        "'id', gen_random_uuid(), 'time', clock_timestamp()))).* FROM audit_logs a "
+                        "WHERE organization_id = %s LIMIT 3 RETURNING id", (org9,)).fetchall())
+                    time.sleep(0.005)
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            got, pages = self.walk("", ORG_AUDITOR_9, 7)
+            offset_ids = []
+            for offset in range(0, len(want), 7):
+                page = self.ok(api.get_audit_logs(API, ORG_AUDITOR_9, "", 7, offset))
+                offset_ids += [e["id"] for e in page["audit_logs"]]
+                time.sleep(0.01)
+        finally:
+            stop.set()
+            t.join()
+            REF.execute("DELETE FROM audit_logs WHERE id = ANY(%s)", (written,))
+        self.assertGreater(len(written), 20, "the writer wrote while the pages were read")
+        self.assertGreater(pages, 5)
+        # Every row that existed when paging began, once, in order; a row written meanwhile can only be on the first
+        # page (it is newer than every cursor).
+        new = {str(i) for i in written}
+        self.assertEqual(len(set(got)), len(got), "no row twice")
+        self.assertEqual([i for i in got if i not in new], want)
+        self.assertTrue(all(i not in new for i in got[7:]), "rows written meanwhile are not after the first page")
+        # The control: offset pages over the same writer repeat rows (new rows push old ones across pages).
+        self.assertLess(len(set(offset_ids)), len(offset_ids), "offset pages moved under the writer")
+
+    def test_export_equals_the_keyset_pages(self):
+        for q, actor, dialect in [("", OWNER, "coder"), ("action:delete", ORG_AUDITOR_9, "coder"),
+                                  ("-action:login,logout status_code:>=400", OWNER, "extended")]:
+            pages, _ = self.walk(q, actor, 100, dialect)
+            export = [str(r[0]) for r in API.execute(
+                "SELECT id FROM audit_ext.export_audit_logs(%s, %s, dialect => %s)", (q, actor, dialect)).fetchall()]
+            self.assertEqual(export, pages, q)
+            self.assertGreater(len(export), 0, q)
 
 # ---------------------------------------------------------------- runner
 

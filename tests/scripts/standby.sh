@@ -231,6 +231,14 @@ read_checks() {
   $S "connection_logs (newest, every kind)" "SELECT audit_ext.connection_logs('connected_after:\"2026-05-31T00:00:00Z\"', $owner, 200)"
   $S "search_connection_logs (vscode)" "SELECT * FROM audit_ext.search_connection_logs('type:vscode', $org_auditor, 50)"
   $S "count_connection_logs (every type)" "SELECT t, audit_ext.count_connection_logs('type:' || t, NULL, 0) FROM unnest('{ssh,vscode,jetbrains,reconnecting_pty,workspace_app,port_forwarding}'::text[]) t"
+
+  # 0.4.0: keyset pages, exports, the extended dialect.
+  $S "audit_logs (keyset, two pages)" "SELECT p2 FROM (SELECT audit_ext.audit_logs('action:delete', $org_auditor, 30, after => '')->>'next_after' AS c) x, LATERAL (SELECT audit_ext.audit_logs('action:delete', $org_auditor, 30, after => x.c) AS p2) y"
+  $S "connection_logs (keyset)" "SELECT audit_ext.connection_logs('type:ssh', NULL, 20, after => '')"
+  $S "export_audit_logs (org auditor)" "SELECT count(*), md5(string_agg(id::text, ',')) FROM audit_ext.export_audit_logs('action:delete,create', $org_auditor, dialect => 'extended')"
+  $S "export_connection_logs (custom role)" "SELECT count(*), md5(string_agg(id::text, ',')) FROM audit_ext.export_connection_logs('', $custom_role)"
+  $S "extended dialect (count, predicate, parse)" "SELECT audit_ext.count_audit_logs('-action:login status_code:>=400 ip:10.0.0.0/8', $owner, 0, dialect => 'extended'), audit_ext.audit_predicate('resource_type:workspace,template -username:bob17', $org_auditor, dialect => 'extended'), audit_ext.parse_connection_query('-type:ssh ip:192.168.0.0/16', 'extended')"
+  $E "audit_logs (bad cursor)" "SELECT audit_ext.audit_logs('', NULL, 10, after => 'x')" 22023
 }
 
 echo "== every read function, primary vs replica"

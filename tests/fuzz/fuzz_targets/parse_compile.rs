@@ -132,9 +132,9 @@ const WORDS: &[&str] = &[
     // columns
     "request_id", "resource_id", "resource_target", "user_id", "time", "organization_id", "resource_type",
     "action", "workspace_owner_id", "type", "connect_time", "workspace_id", "connection_id", "disconnect_time",
-    "id", "reason", "build_number", "slug_or_port", "connection_method", "app_name_or_port",
+    "id", "reason", "build_number", "slug_or_port", "connection_method", "app_name_or_port", "ip", "status_code",
     // types (schema-qualified enum constants; uuid / timestamptz / text[] casts of rendered literals)
-    "audit_action", "connection_type", "connection_log_method", "build_reason", "uuid", "timestamptz", "text",
+    "audit_action", "connection_type", "connection_log_method", "build_reason", "uuid", "timestamptz", "text", "inet",
     // the schema as passed
     "public", "S",
 ];
@@ -162,7 +162,11 @@ fn assert_fixed_text(sql: &str, q: &str, what: &str) {
     }
     assert_eq!(depth, 0, "{what}: unbalanced '(' for {q:?}: {sql}");
     assert_eq!(sql.matches('"').count() % 2, 0, "{what}: unbalanced '\"' for {q:?}: {sql}");
-    for word in sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()) {
+    // A number is a rendered `status_code:` value (extended dialect): digits only, which change no syntax.
+    for word in sql
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && !w.bytes().all(|b| b.is_ascii_digit()))
+    {
         assert!(WORDS.contains(&word), "{what}: unexpected word {word:?} in SQL for {q:?}: {sql}");
     }
 }
@@ -269,7 +273,9 @@ fn check_fragment(frag: &Fragment, qschema: &str, q: &str) {
     let rendered = rendered.replace(qschema, "S");
     let (outside, literals) = strip_literals(&rendered, q);
     let constants: usize = CONSTANTS.iter().map(|c| sql.matches(c).count()).sum();
-    assert_eq!(literals, ns.len() + constants, "literal count for {q:?}: {rendered}");
+    // Numbers render bare, not quoted.
+    let numbers = ns.iter().filter(|&&p| matches!(frag.params[p - 1], plan::Param::Int(_))).count();
+    assert_eq!(literals + numbers, ns.len() + constants, "literal count for {q:?}: {rendered}");
     let outside = outside.replace(" L ", " ");
     assert_fixed_text(&outside, q, "rendered");
 }
@@ -289,7 +295,8 @@ fn one(data: &[u8]) {
     let generation = ((sel >> 4) & 3).clamp(0, 2) + 1;
     let profile = Profile::generation_for_tests(qschema, generation);
 
-    let filter = match dsl::parse(log, &q, LIMITS, &FuzzCatalog { methods: generation == 3 }) {
+    let dialect = if sel & 128 == 0 { dsl::Dialect::Coder } else { dsl::Dialect::Extended };
+    let filter = match dsl::parse_in(dialect, log, &q, LIMITS, &FuzzCatalog { methods: generation == 3 }) {
         Ok(f) => f,
         Err(ParseError::Invalid(v)) => {
             assert!(!v.is_empty(), "invalid without validations for {q:?}");
@@ -305,7 +312,10 @@ fn one(data: &[u8]) {
     assert!(filter.terms.len() <= LIMITS.max_terms);
     let _ = filter.to_json().to_string();
 
-    let has_me = filter.terms.iter().any(|t| t.value == Value::Me);
+    let has_me = filter.terms.iter().any(|t| match &t.value {
+        Value::Any(vs) => vs.contains(&Value::Me),
+        v => *v == Value::Me,
+    });
     match plan::compile(&filter, &access, actor, &profile, &FuzzResolver) {
         Ok(frag) => check_fragment(&frag, qschema, &q),
         Err(v) => {

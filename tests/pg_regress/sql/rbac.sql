@@ -1,7 +1,8 @@
 -- RBAC differential test. 400 generated actors (every site role, site-wide and per-organization custom
 -- roles with wildcards and negations, up to six memberships, deleted, suspended and dormant users, unknown
--- role names) × filters × API-key scopes, against the 10,000-row fixture. For every case audit_ext's exact
--- count and its first page (ids, in order) must equal a reference query written plainly in SQL below, which
+-- role names) × filters (Coder's, and the extended dialect's lists, negations, ip: and status_code:) × API-key
+-- scopes, against the 10,000-row fixture. For every case audit_ext's exact count, its first page (ids, in order)
+-- and the same rows read by two keyset pages must equal a reference query written plainly in SQL below, which
 -- implements Coder's policy independently of audit_ext's code:
 --   * a deleted or suspended actor reads nothing;
 --   * site level: a matching negated permission in any site role denies everything; else a matching positive
@@ -108,9 +109,11 @@ CREATE FUNCTION pg_temp.ref_scopes_grant(scopes text[], object text) RETURNS boo
       OR scopes && ARRAY['coder:all', 'all', 'no_user_data', '*:*', object || ':read', object || ':*']
 $$;
 
--- Filters with their reference predicates (`ACTOR` stands for the actor's id).
-CREATE TEMP TABLE filters (log text, key text, q text, ref text);
-INSERT INTO filters VALUES
+-- Filters with their reference predicates (`ACTOR` stands for the actor's id); key: the key as the parser sees it
+-- (a case never repeats one); dialect: the extended dialect's forms (lists, negations, ip:, status_code:), whose
+-- cases run in that dialect (where Coder's forms mean the same).
+CREATE TEMP TABLE filters (log text, key text, q text, ref text, dialect text DEFAULT 'coder');
+INSERT INTO filters (log, key, q, ref) VALUES
   ('audit', 'none', '', 'true'),
   ('audit', 'action', 'action:delete', $$action = 'delete'$$),
   ('audit', 'action', 'action:start', $$action = 'start'$$),
@@ -132,6 +135,18 @@ INSERT INTO filters VALUES
   ('connection', 'workspace_owner', 'workspace_owner:me', $$workspace_owner_id = ACTOR$$),
   ('connection', 'status', 'status:ongoing', $$disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding')$$),
   ('connection', 'connected_after', 'connected_after:"2026-04-01T00:00:00Z"', $$connect_time >= '2026-04-01T00:00:00Z'$$);
+INSERT INTO filters (log, key, q, ref, dialect) VALUES
+  ('audit', 'action', 'action:create,delete', $$action IN ('create', 'delete')$$, 'extended'),
+  ('audit', '-resource_type', '-resource_type:workspace_build,workspace', $$resource_type NOT IN ('workspace_build', 'workspace')$$, 'extended'),
+  ('audit', 'ip', 'ip:10.0.0.0/9', $$ip <<= '10.0.0.0/9'$$, 'extended'),
+  ('audit', 'status_code', 'status_code:>=400', $$status_code >= 400$$, 'extended'),
+  ('audit', '-username', '-username:me,bob17', $$NOT coalesce(user_id = ACTOR OR user_id = (SELECT id FROM users WHERE username = 'bob17' AND NOT deleted), false)$$, 'extended'),
+  ('audit', 'organization', 'organization:org-03,org-05', $$organization_id IN (md5('org3')::uuid, md5('org5')::uuid)$$, 'extended'),
+  ('audit', '-organization', '-organization:coder', $$organization_id <> md5('org1')::uuid$$, 'extended'),
+  ('connection', 'type', 'type:ssh,workspace_app', $$type IN ('ssh', 'workspace_app')$$, 'extended'),
+  ('connection', '-status', '-status:ongoing', $$NOT coalesce(disconnect_time IS NULL AND type NOT IN ('workspace_app', 'port_forwarding'), false)$$, 'extended'),
+  ('connection', 'ip', 'ip:192.168.0.0/16', $$ip <<= '192.168.0.0/16'$$, 'extended'),
+  ('connection', '-workspace_owner', '-workspace_owner:me', $$workspace_owner_id <> ACTOR$$, 'extended');
 
 -- Cases: per log, 1,500 (actor, filter of up to two terms with distinct keys, scopes); actors are the 400
 -- generated ones, the fixture's own users 1-60, and an unknown id.
@@ -147,7 +162,8 @@ SELECT l.log, c AS case_no, a.actor,
        f1.q || CASE WHEN f2.key IS NULL THEN '' ELSE ' ' || f2.q END AS q,
        replace('(' || f1.ref || ') AND (' || coalesce(f2.ref, 'true') || ')', 'ACTOR', quote_literal(a.actor) || '::uuid') AS ref,
        CASE s.s WHEN 'LOG:read' THEN ARRAY[l.object || ':read']
-                WHEN 'LOG:*' THEN ARRAY[l.object || ':*'] ELSE s.s::text[] END AS scopes
+                WHEN 'LOG:*' THEN ARRAY[l.object || ':*'] ELSE s.s::text[] END AS scopes,
+       CASE WHEN 'extended' IN (f1.dialect, f2.dialect) THEN 'extended' ELSE 'coder' END AS dialect
 FROM (VALUES ('audit', 'audit_log'), ('connection', 'connection_log')) l(log, object),
      generate_series(1, 1500) c
 JOIN numbered a ON a.n = 1 + pg_temp.h(c, 20) % 461
@@ -159,9 +175,11 @@ LEFT JOIN LATERAL (SELECT * FROM filters f WHERE f.log = l.log AND f.key NOT IN 
 
 -- What RBAC and the scopes allow, and what the reference returns. Every case runs twice: with Coder's stock
 -- indexes, and with an (organization_id, time) index, where a page for an actor of 2 to 8 organizations walks
--- each organization's rows and merges them.
+-- each organization's rows and merges them. Besides the offset page of 50, two keyset pages of 25 (the second
+-- after the first's next_after) must hold the same rows.
 CREATE TEMP TABLE results (pass text, log text, case_no int, actor uuid, q text, readable uuid[], site_wide boolean,
-                           ref_count bigint, ref_page uuid[], ext_count bigint, ext_page uuid[], leaked bigint);
+                           ref_count bigint, ref_page uuid[], ext_count bigint, ext_page uuid[], leaked bigint,
+                           keyset_page uuid[], dialect text);
 CREATE FUNCTION pg_temp.run_cases(pass text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   c record;
@@ -172,6 +190,8 @@ DECLARE
   ref_page uuid[];
   ext_count bigint;
   ext_page uuid[];
+  keyset_page uuid[];
+  first jsonb;
   leaked bigint;
   tbl text;
   ids_path text;
@@ -189,17 +209,28 @@ BEGIN
                     ORDER BY %s DESC, id DESC LIMIT 50) p',
                    tbl, c.ref, rbac, CASE c.log WHEN 'audit' THEN '"time"' ELSE 'connect_time' END) INTO ref_page;
     IF c.log = 'audit' THEN
-      ext_count := audit_ext.count_audit_logs(c.q, c.actor, 0, c.scopes);
+      ext_count := audit_ext.count_audit_logs(c.q, c.actor, 0, c.scopes, c.dialect);
       SELECT coalesce(array_agg((e->>'id')::uuid ORDER BY o), '{}') INTO ext_page
-      FROM jsonb_array_elements(audit_ext.audit_logs(c.q, c.actor, 50, 0, 0, c.scopes)->'audit_logs') WITH ORDINALITY x(e, o);
+      FROM jsonb_array_elements(audit_ext.audit_logs(c.q, c.actor, 50, 0, 0, c.scopes, NULL, c.dialect)->'audit_logs') WITH ORDINALITY x(e, o);
+      first := audit_ext.audit_logs(c.q, c.actor, 25, 0, 1, c.scopes, '', c.dialect);
+      SELECT coalesce(array_agg((e->>'id')::uuid ORDER BY o), '{}') INTO keyset_page
+      FROM jsonb_array_elements(first->'audit_logs' || CASE WHEN first->>'next_after' IS NULL THEN '[]' ELSE
+             audit_ext.audit_logs(c.q, c.actor, 25, 0, 1, c.scopes, first->>'next_after', c.dialect)->'audit_logs' END)
+           WITH ORDINALITY x(e, o);
     ELSE
-      ext_count := audit_ext.count_connection_logs(c.q, c.actor, 0, c.scopes);
+      ext_count := audit_ext.count_connection_logs(c.q, c.actor, 0, c.scopes, c.dialect);
       SELECT coalesce(array_agg((e->>'id')::uuid ORDER BY o), '{}') INTO ext_page
-      FROM jsonb_array_elements(audit_ext.connection_logs(c.q, c.actor, 50, 0, 0, c.scopes)->'connection_logs') WITH ORDINALITY x(e, o);
+      FROM jsonb_array_elements(audit_ext.connection_logs(c.q, c.actor, 50, 0, 0, c.scopes, NULL, c.dialect)->'connection_logs') WITH ORDINALITY x(e, o);
+      first := audit_ext.connection_logs(c.q, c.actor, 25, 0, 1, c.scopes, '', c.dialect);
+      SELECT coalesce(array_agg((e->>'id')::uuid ORDER BY o), '{}') INTO keyset_page
+      FROM jsonb_array_elements(first->'connection_logs' || CASE WHEN first->>'next_after' IS NULL THEN '[]' ELSE
+             audit_ext.connection_logs(c.q, c.actor, 25, 0, 1, c.scopes, first->>'next_after', c.dialect)->'connection_logs' END)
+           WITH ORDINALITY x(e, o);
     END IF;
     -- Rows audit_ext returned that the reference RBAC forbids (whatever the filter).
     EXECUTE format('SELECT count(*) FROM %I WHERE id = ANY ($1) AND NOT (%s)', tbl, rbac) INTO leaked USING ext_page;
-    INSERT INTO results VALUES (pass, c.log, c.case_no, c.actor, c.q, allowed, site_wide, ref_count, ref_page, ext_count, ext_page, leaked);
+    INSERT INTO results VALUES (pass, c.log, c.case_no, c.actor, c.q, allowed, site_wide, ref_count, ref_page, ext_count, ext_page, leaked,
+                                keyset_page, c.dialect);
   END LOOP;
 END $$;
 SELECT pg_temp.run_cases('stock indexes');
@@ -217,6 +248,7 @@ SELECT pass, log,
        count(*) FILTER (WHERE ref_count > 0) AS with_rows,
        count(DISTINCT actor) AS actors,
        count(DISTINCT q) AS filters,
+       count(*) FILTER (WHERE dialect = 'extended') AS extended,
        count(*) FILTER (WHERE cardinality(readable) BETWEEN 2 AND 8) AS walked_orgs
 FROM results GROUP BY pass, log ORDER BY pass DESC, log;
 
@@ -224,13 +256,14 @@ FROM results GROUP BY pass, log ORDER BY pass DESC, log;
 SELECT pass, log,
        count(*) FILTER (WHERE ext_count <> ref_count) AS count_mismatches,
        count(*) FILTER (WHERE ext_page <> ref_page) AS page_mismatches,
+       count(*) FILTER (WHERE keyset_page <> ref_page) AS keyset_mismatches,
        coalesce(sum(leaked), 0) AS leaked_rows,
        sum(cardinality(ext_page)) AS page_rows_checked
 FROM results GROUP BY pass, log ORDER BY pass DESC, log;
 
 -- Any mismatch, in full (none expected).
 SELECT pass, log, case_no, actor, q, readable, ref_count, ext_count
-FROM results WHERE ext_count <> ref_count OR ext_page <> ref_page OR leaked > 0
+FROM results WHERE ext_count <> ref_count OR ext_page <> ref_page OR keyset_page <> ref_page OR leaked > 0
 ORDER BY pass, log, case_no LIMIT 10;
 
 -- The generated roles exercise each rule at least once: a site-level deny, a deny in an organization the
