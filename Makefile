@@ -1,7 +1,7 @@
 # audit_ext: the two commands are `make demo` and `make test`. Both install what a fresh machine lacks.
 ROWS ?= 100000
 
-.PHONY: setup demo demo-stop test unit regress client standby fuzz package bench bench-concurrency bench-inserts bench-parser load
+.PHONY: setup demo demo-stop test unit regress client standby fuzz package bench bench-concurrency bench-inserts bench-export bench-parser load
 RUNS ?= 5
 
 setup:      ## install PostgreSQL 15 dev files, clang, cargo-pgrx (pinned) and run pgrx init
@@ -42,6 +42,9 @@ bench-concurrency: ## p50/p95 with CLIENTS (16) concurrent clients, Coder's SQL 
 
 bench-inserts: ## Coder-shaped audit inserts/s with stock indexes vs with index_advice() (PER_INDEX=1: each index alone), on make bench's cluster
 	bash tests/bench/inserts.sh $(ROWS) $(or $(DURATION),30) $(or $(CLIENTS),4)
+
+bench-export: ## 1,000-row pages at depths 0 … ROWS/2 (Coder's offsets, ours, keyset) and exports' rows/s and memory, on make bench's cluster
+	bash tests/bench/export.sh $(ROWS) $(RUNS)
 
 load:       ## 16 reader + 2 writer clients for DURATION s (default 180) on ROWS rows, release build; not in `make test`
 	bash tests/load/load.sh $(or $(DURATION),180) $(ROWS)
