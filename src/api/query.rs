@@ -252,8 +252,8 @@ fn connection_logs_v4(
 // match. The exports walk keyset pages of up to 1,000 rows (or audit_ext.max_limit) newest first, each the
 // filter's rows after the previous page's last row: memory does not grow with the export (PostgreSQL keeps a
 // function's result in a tuplestore, which spills to a temporary file past work_mem), a page costs the same at
-// any depth, and every page reads the calling statement's snapshot (a STABLE function), so an export is
-// consistent however many rows are inserted while it runs.
+// any depth, and every page reads the calling statement's snapshot (a STABLE function reading only, in a
+// transaction that has not written), so an export is consistent however many rows are inserted while it runs.
 pgrx::extension_sql!(
     r#"
 CREATE TYPE audit_ext.audit_log_row AS (

@@ -485,19 +485,16 @@ pub(crate) mod tests {
         assert_eq!(f.params[2], Param::Enum { type_name: "audit_action", label: "delete".into() });
     }
 
+    /// `q` in the extended dialect, compiled for `access`.
+    fn extended(q: &str, access: &Access) -> Fragment {
+        let limits = Limits { max_length: 4096, max_terms: 32 };
+        let f = crate::dsl::parse_in(crate::dsl::Dialect::Extended, Log::Audit, q, limits, &FixedCatalog).unwrap();
+        compile(&f, access, None, &g1("public"), &FixedResolver).unwrap()
+    }
+
     #[test]
     fn extended_forms_are_ors_negations_and_comparisons() {
-        let ext = |q: &str| {
-            let f = crate::dsl::parse_in(
-                crate::dsl::Dialect::Extended,
-                Log::Audit,
-                q,
-                Limits { max_length: 4096, max_terms: 32 },
-                &FixedCatalog,
-            )
-            .unwrap();
-            compile(&f, &Access::All, None, &g1("public"), &FixedResolver).unwrap()
-        };
+        let ext = |q: &str| extended(q, &Access::All);
         let f = ext("action:create,delete -username:alice ip:10.0.0.0/8 status_code:>=400");
         assert_eq!(
             f.sql,
@@ -513,23 +510,12 @@ pub(crate) mod tests {
         assert!(ext("-build_reason:cli").builds.is_none());
         assert!(ext("build_reason:cli,autostart").builds.is_none());
         // A negation pins no row: RBAC's organizations stay an index condition.
-        let org = Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap();
-        let f = compile(
-            &crate::dsl::parse_in(
-                crate::dsl::Dialect::Extended,
-                Log::Audit,
-                "-resource_id:6b8f2c3a-1111-4222-8333-444455556666",
-                Limits { max_length: 4096, max_terms: 32 },
-                &FixedCatalog,
-            )
-            .unwrap(),
-            &Access::Organizations(vec![org]),
-            None,
-            &g1("public"),
-            &FixedResolver,
-        )
-        .unwrap();
+        let org = Access::Organizations(vec![Uuid::parse_str("9f3a6c1e-0000-4000-8000-000000000001").unwrap()]);
+        let f = extended("-resource_id:6b8f2c3a-1111-4222-8333-444455556666", &org);
         assert!(f.sql.ends_with("audit_logs.organization_id = $2"), "{}", f.sql);
+        // A listed one still does.
+        let f = extended("resource_id:6b8f2c3a-1111-4222-8333-444455556666,6b8f2c3a-1111-4222-8333-444455556667", &org);
+        assert!(f.sql.ends_with("(audit_logs.organization_id = $3) IS TRUE"), "{}", f.sql);
     }
 
     #[test]

@@ -33,14 +33,13 @@ CREATE FUNCTION pg_temp.cursor_at(orgs uuid[], depth bigint) RETURNS text LANGUA
   FROM audit_logs WHERE orgs IS NULL OR organization_id = ANY (orgs)
   ORDER BY "time" DESC, id DESC OFFSET depth - 1 LIMIT 1 \$\$;
 SELECT r.who, d.depth,
-       bench.median_ms(bench.coder_audit('page', '{}', r.orgs, 1000, d.depth, 0), $runs),
-       bench.median_ms(format('SELECT audit_ext.audit_logs(%L, %s, 1000, %s)', '', r.actor, d.depth), $runs),
-       CASE WHEN d.depth = 0 THEN bench.median_ms(format('SELECT audit_ext.audit_logs(%L, %s, 1000, after => %L)', '', r.actor, ''), $runs)
-            ELSE bench.median_ms(format('SELECT audit_ext.audit_logs(%L, %s, 1000, after => %L)', '', r.actor,
-                                        pg_temp.cursor_at(r.orgs, d.depth)), $runs) END
-FROM (VALUES ('owner', '$owner', NULL::uuid[]),
-             ('auditor_of_2_orgs', '$two_orgs', ARRAY[md5('org9')::uuid, md5('org16')::uuid])) r(who, actor, orgs),
-     LATERAL (SELECT unnest(ARRAY[0, 10000, 100000, 1000000, $rows / 2])::bigint) d(depth)
+       bench.median_ms(bench.coder_audit('page', '{}', r.orgs, 1000, d.depth::int, 0), $runs),
+       bench.median_ms(format('SELECT audit_ext.audit_logs(%L, %L::uuid, 1000, %s)', '', r.actor, d.depth), $runs),
+       bench.median_ms(format('SELECT audit_ext.audit_logs(%L, %L::uuid, 1000, after => %L)', '', r.actor,
+                              CASE WHEN d.depth = 0 THEN '' ELSE pg_temp.cursor_at(r.orgs, d.depth) END), $runs)
+FROM (VALUES ('owner', $owner, NULL::uuid[]),
+             ('auditor_of_2_orgs', $two_orgs, ARRAY[md5('org9')::uuid, md5('org16')::uuid])) r(who, actor, orgs),
+     LATERAL (SELECT DISTINCT unnest(ARRAY[0, 10000, 100000, 1000000, $rows / 2])::bigint) d(depth)
 WHERE d.depth < (SELECT count(*) FROM audit_logs WHERE r.orgs IS NULL OR organization_id = ANY (r.orgs))
 ORDER BY r.who DESC, d.depth;
 SQL
