@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Deep pages and exports, side by side with Coder's offset pages (issue 23):
 #   1. one page of 1,000 rows at depths 0 … ROWS/2, for the owner and for an auditor of 2 organizations: Coder's
-#      GetAuditLogsOffset (tests/bench/coder.sql), audit_ext's offset page, and audit_ext's keyset page after the
-#      row at that depth (median ms of RUNS);
+#      page (GetAuditLogsOffset and its handler's per-row look-ups, tests/bench/coder.sql), audit_ext's offset page,
+#      and audit_ext's keyset page after the row at that depth (median ms of RUNS);
 #   2. exports through COPY … TO STDOUT (FORMAT csv, HEADER): rows, seconds, rows/s, the exporting backend's peak
 #      resident memory (sampled from /proc every 0.2 s) and the temporary bytes it wrote (pg_stat_database), for
 #      every row, one quarter, an auditor's deletes and an extended-dialect filter; beside each, Coder's way of
@@ -33,7 +33,7 @@ CREATE FUNCTION pg_temp.cursor_at(orgs uuid[], depth bigint) RETURNS text LANGUA
   FROM audit_logs WHERE orgs IS NULL OR organization_id = ANY (orgs)
   ORDER BY "time" DESC, id DESC OFFSET depth - 1 LIMIT 1 \$\$;
 SELECT r.who, d.depth,
-       bench.median_ms(bench.coder_audit('page', '{}', r.orgs, 1000, d.depth::int, 0), $runs),
+       bench.median_ms(format('SELECT bench.coder_audit_lookups(%L)', bench.coder_audit('page', '{}', r.orgs, 1000, d.depth::int, 0)), $runs),
        bench.median_ms(format('SELECT audit_ext.audit_logs(%L, %L::uuid, 1000, %s)', '', r.actor, d.depth), $runs),
        bench.median_ms(format('SELECT audit_ext.audit_logs(%L, %L::uuid, 1000, after => %L)', '', r.actor,
                               CASE WHEN d.depth = 0 THEN '' ELSE pg_temp.cursor_at(r.orgs, d.depth) END), $runs)
@@ -68,8 +68,8 @@ export_one() { # name filter actor dialect coder-filter-json coder-orgs
   n=$(( $(cat "$work/n") - 1 ))
   local temp1; temp1=$("${psql[@]}" -At -c "SELECT pg_stat_force_next_flush(); SELECT pg_sleep(0.6); SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()" | tail -n1)
   local coder_first coder_last
-  coder_first=$("${psql[@]}" -At -c "SELECT bench.median_ms(bench.coder_audit('page', '$cf', $corgs, 1000, 0, 0), 3)")
-  coder_last=$("${psql[@]}" -At -c "SELECT bench.median_ms(bench.coder_audit('page', '$cf', $corgs, 1000, greatest($n - 1000, 0), 0), 1)")
+  coder_first=$("${psql[@]}" -At -c "SELECT bench.median_ms(format('SELECT bench.coder_audit_lookups(%L)', bench.coder_audit('page', '$cf', $corgs, 1000, 0, 0)), 3)")
+  coder_last=$("${psql[@]}" -At -c "SELECT bench.median_ms(format('SELECT bench.coder_audit_lookups(%L)', bench.coder_audit('page', '$cf', $corgs, 1000, greatest($n - 1000, 0), 0)), 1)")
   awk -v name="$name" -v n="$n" -v s="$(echo "$end - $start" | bc)" -v peak="$peak" -v t="$(( temp1 - temp0 ))" \
       -v cf="$coder_first" -v cl="$coder_last" \
     'BEGIN { printf "%-44s %10d %8.1f %10.0f %9.1f %10.1f %11s %11s\n", name, n, s, n / s, peak / 1024, t / 1048576, cf, cl }'
@@ -83,5 +83,5 @@ export_one "owner, date_from:$qfrom date_to:$qto" "date_from:$qfrom date_to:$qto
 export_one "auditor of 2 orgs, action:delete" "action:delete" "$two_orgs" coder '{"action": "delete"}' \
   "ARRAY[md5('org9')::uuid, md5('org16')::uuid]"
 export_one "owner, extended -action:login status_code:>=400" "-action:login status_code:>=400" "$owner" extended '{}' "NULL"
-echo "(Coder 1st / last: ms for the first and the last 1,000-row offset page of the same reader's rows; for the extended"
+echo "(Coder 1st / last: ms for the first and the last 1,000-row offset page, with its handler's look-ups, of the same reader's rows; for the extended"
 echo " filter, Coder cannot express it, so its columns time every row of the owner's first and last page.)"
