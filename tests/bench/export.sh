@@ -4,11 +4,12 @@
 #      page (GetAuditLogsOffset and its handler's per-row look-ups, tests/bench/coder.sql), audit_ext's offset page,
 #      and audit_ext's keyset page after the row at that depth (median ms of RUNS);
 #   2. exports through COPY … TO STDOUT (FORMAT csv, HEADER): rows, seconds, rows/s, the exporting backend's peak
-#      resident memory (sampled from /proc every 0.2 s) and the temporary bytes it wrote (pg_stat_database), for
+#      private memory (RssAnon, sampled from /proc every 0.2 s; its resident size would count the shared buffers it
+#      reads) and the temporary bytes it wrote (pg_stat_database), for
 #      every row, one quarter, an auditor's deletes and an extended-dialect filter; beside each, Coder's way of
 #      reading the same rows: 1,000-row offset pages, timed for the first and the last page only (walking them all
 #      costs about their mean times the number of pages).
-#   export.sh ROWS [RUNS]   (default 5 runs per page timing)
+#   export.sh ROWS [RUNS]   (default 5 runs per page timing; PARTS=2 runs part 2 only, PARTS=1 part 1 only)
 # Runs on the cluster `make bench ROWS=…` seeded (it must be running); GEN=g2 or g3 on the database `make bench
 # GEN=…` migrated. It reads only.
 set -euo pipefail
@@ -22,6 +23,8 @@ PGOPTIONS="-c client_min_messages=warning" "${psql[@]}" -f tests/bench/coder.sql
 owner="md5('user1')::uuid"; two_orgs="md5('user8')::uuid"
 echo "audit_ext $("${psql[@]}" -At -c "SELECT audit_ext.version()"), $db, $(( rows )) audit rows, work_mem $("${psql[@]}" -At -c "SHOW work_mem")"
 
+parts=${PARTS:-12}
+if [[ $parts == *1* ]]; then
 echo
 echo "1. One page of 1,000 rows at a depth (median ms of $runs): Coder's offset SQL, audit_ext by offset, audit_ext after a cursor"
 printf '%-22s %10s %12s %14s %12s\n' reader depth "Coder ms" "offset ms" "cursor ms"
@@ -43,10 +46,12 @@ FROM (VALUES ('owner', $owner, NULL::uuid[]),
 WHERE d.depth < (SELECT count(*) FROM audit_logs WHERE r.orgs IS NULL OR organization_id = ANY (r.orgs))
 ORDER BY r.who DESC, d.depth;
 SQL
+fi
+[[ $parts == *2* ]] || exit 0
 
 echo
 echo "2. Exports (COPY … TO STDOUT (FORMAT csv, HEADER)), and Coder's 1,000-row offset pages over the same rows"
-printf '%-44s %10s %8s %10s %9s %10s %11s %11s\n' export rows seconds "rows/s" "peak MB" "temp MB" "Coder 1st" "Coder last"
+printf '%-44s %10s %8s %10s %9s %10s %11s %11s\n' export rows seconds "rows/s" "anon MB" "temp MB" "Coder 1st" "Coder last"
 export_one() { # name filter actor dialect coder-filter-json coder-orgs
   local name=$1 q=$2 actor=$3 dialect=$4 cf=$5 corgs=$6
   local sql="SELECT * FROM audit_ext.export_audit_logs('$q', $actor, dialect => '$dialect')"
@@ -58,7 +63,7 @@ export_one() { # name filter actor dialect coder-filter-json coder-orgs
   while kill -0 "$job" 2>/dev/null; do
     [ -z "$pid" ] && pid=$("${psql[@]}" -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-export' LIMIT 1")
     if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
-      rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+      rss=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
       [ "${rss:-0}" -gt "$peak" ] && peak=$rss
     fi
     sleep 0.2

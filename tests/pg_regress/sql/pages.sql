@@ -199,6 +199,9 @@ SELECT audit_ext.audit_logs('', NULL, 2, after => 'not a cursor');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT audit_ext.connection_logs('', NULL, 2, after => :'first_next_after');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- An export as an auditor takes it from psql: every row, newest first, as CSV.
+\copy (SELECT "time", username, action, resource_type, resource_target, description, status_code, organization FROM audit_ext.export_audit_logs()) TO STDOUT (FORMAT csv, HEADER)
+\copy (SELECT connect_time, type, workspace_owner, status, code, connection_method, app_name FROM audit_ext.export_connection_logs('-type:ssh', dialect => 'extended')) TO STDOUT (FORMAT csv, HEADER)
 -- Nothing was written by any call above.
 SELECT count(*) AS audit_rows FROM golden.audit_logs;
 
