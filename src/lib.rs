@@ -8,8 +8,8 @@
 //! Data flows one way: filter text → typed filter → SQL with bound parameters → rows → Coder's JSON.
 //!
 //! ```text
-//! src/dsl/        filter text → typed filter (pure Rust): tokenize.rs, keys.rs (the one key table: parser,
-//!                 validation order, HINT and filter_keys() all read it), apps.rs (Coder's app registry, G3),
+//! src/dsl/        filter text → typed filter (pure Rust): tokenize.rs, keys.rs (the one key table of both dialects:
+//!                 parser, validation order, HINT and filter_keys() all read it), apps.rs (Coder's app registry, G3),
 //!                 parse.rs, errors.rs (Coder's validation texts), gotime.rs and gocompat.rs (Go-compatible time
 //!                 parsing and %q quoting)
 //! src/plan/       typed filter + RBAC + scopes → SQL fragment with native-typed parameters (mod.rs); the schema
@@ -21,10 +21,11 @@
 //!                 invalidation callbacks; enum labels via PostgreSQL's syscache; organizations by name),
 //!                 resolve.rs (usernames and emails → ids)
 //! src/exec/       running statements: spi.rs (read-only statements with native-typed parameters, custom-planned
-//!                 or kept; the purges' one write), page.rs (a page statement and its details statements → rows),
+//!                 or kept, each result read in a scratch memory context; the purges' one write), page.rs (a page statement and its details statements → rows),
 //!                 jsonb.rs (the response → jsonb, jsonb columns → values)
 //! src/shape/      rows → Coder's JSON (AuditLog, ConnectionLog, User, descriptions), pure Rust
-//! src/api/        the SQL-callable functions only, with their #[pg_test]s; comments.rs includes sql/comments.sql
+//! src/api/        the SQL-callable functions only, with their #[pg_test]s; comments.rs includes sql/comments.sql;
+//!                 compat.rs keeps 0.3.0's entry points for a database not yet updated
 //! src/guc.rs      configuration
 //! sql/            install scripts of released versions, the upgrade scripts between them, comments.sql (the
 //!                 per-function reference, COMMENT statements)
@@ -107,6 +108,22 @@
 //! `jsonb_out` and parsed again (which also reads numbers serde calls out of range, like `f64::MAX`, which used to
 //! fail the whole page); another `#[pg_test]` checks that this gives back the stored documents (short, compressed and
 //! out-of-line values, raw scalars, numbers as jsonb keeps them).
+//!
+//! # Beyond Coder (0.4.0), opt-in per call
+//!
+//! - **Keyset cursors** (`plan::query::Cursor`): `after` adds `time <= at AND (time < at OR id < id0)` to whichever walk
+//!   the page takes (plain, per organization, from the builds), so the index in time order is entered at the cursor;
+//!   the count stays the whole filter's, and the response gains `next_after`.
+//! - **Exports** are SQL (`api/query.rs`): a PL/pgSQL loop over keyset pages of 1,000 through `audit_logs()` /
+//!   `connection_logs()`, typed by `audit_log_rows()` / `connection_log_rows()` as the search functions are, so an
+//!   export is exactly its pages. pgrx reads SPI values in the parent of the current memory context (the
+//!   transaction's, inside SPI); `exec::spi` reads every result under a scratch context, or each page would leave
+//!   ~30 KB there until commit (`memory.sql`).
+//! - **The extended dialect** (`dsl::Dialect`): `-key` is a key of its own; a term holds `Value::Any` for a list and
+//!   `negated`; `plan::compile` ORs a list and writes a negation as `(…) IS NOT TRUE`, which keeps rows where the
+//!   positive form is NULL. A negation pins no rows and a listed or negated `build_reason:` is not "alone", so neither
+//!   takes those fast paths. The Coder dialect's parse is unchanged (its keys come first in the table, so its
+//!   validation order is the same).
 //!
 //! # The schema profile
 //!
