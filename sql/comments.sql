@@ -160,8 +160,9 @@ COMMENT ON FUNCTION audit_ext.export_audit_logs(text, uuid, text[], text) IS
 COPY (SELECT * FROM audit_ext.export_audit_logs(''date_from:2026-01-01 date_to:2026-03-31'')) TO STDOUT (FORMAT
 csv, HEADER), or psql''s \copy. It walks keyset pages of audit_logs() (up to 1,000 rows each, or
 audit_ext.max_limit): memory stays flat however many rows (PostgreSQL collects a function''s rows in a
-tuplestore that spills to a temporary file past work_mem), every page costs the same, and all pages read the
-calling statement''s snapshot, so rows inserted meanwhile neither appear nor shift the export. The same rows as
+tuplestore that spills to a temporary file past work_mem), every page costs the same, and (in a transaction
+that has not written) all pages read the calling statement''s snapshot, so rows inserted meanwhile neither appear
+nor shift the export. The same rows as
 audit_logs() pages, in the same order; q, actor, scopes and dialect as there. Cancellable (57014) at any page.
 Errors as audit_logs.';
 
