@@ -4,10 +4,10 @@
 //! dialect, offset pages); none has SQL of its own (`sql = false`). This version's functions are the `_v4` ones.
 //! tests/pg_regress/sql/upgrade.sql calls them through 0.1.0's and 0.3.0's definitions before updating.
 
-use crate::api::dsl::{errors_json, parsed_json};
+use crate::api::dsl::{errors_json, key_rows, parsed_json};
 use crate::api::predicate::predicate;
 use crate::api::query::{run_count, run_page, Caller};
-use crate::dsl::{Dialect, Log, KEYS};
+use crate::dsl::{Dialect, Log};
 use crate::exec::jsonb::Jsonb;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -83,9 +83,5 @@ fn connection_query_errors(q: &str) -> JsonB {
 fn filter_keys(
 ) -> TableIterator<'static, (name!(log, String), name!(key, String), name!(value, String), name!(description, String))>
 {
-    TableIterator::new(
-        KEYS.iter().filter(|k| !k.extended_only).map(|k| {
-            (k.log.name().to_string(), k.name.to_string(), k.kind.describe_in(Dialect::Coder), k.doc.to_string())
-        }),
-    )
+    TableIterator::new(key_rows(Dialect::Coder))
 }

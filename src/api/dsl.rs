@@ -100,19 +100,19 @@ fn filter_keys_v4() -> TableIterator<
     'static,
     (name!(dialect, String), name!(log, String), name!(key, String), name!(value, String), name!(description, String)),
 > {
-    TableIterator::new(Dialect::ALL.into_iter().flat_map(|d| {
-        [Log::Audit, Log::Connection].into_iter().flat_map(move |log| {
-            log.keys_in(d).map(move |k| {
-                (
-                    d.name().to_string(),
-                    log.name().to_string(),
-                    k.name.to_string(),
-                    k.kind.describe_in(d),
-                    k.doc.to_string(),
-                )
-            })
-        })
-    }))
+    TableIterator::new(
+        Dialect::ALL
+            .into_iter()
+            .flat_map(|d| key_rows(d).map(move |(log, key, value, doc)| (d.name().to_string(), log, key, value, doc))),
+    )
+}
+
+/// The rows of `filter_keys()` for one dialect: log, key, the value it takes (and the forms), what it matches.
+pub(crate) fn key_rows(d: Dialect) -> impl Iterator<Item = (String, String, String, String)> {
+    [Log::Audit, Log::Connection].into_iter().flat_map(move |log| {
+        log.keys_in(d)
+            .map(move |k| (log.name().to_string(), k.name.to_string(), k.kind.describe_in(d), k.doc.to_string()))
+    })
 }
 
 #[cfg(any(test, feature = "pg_test"))]

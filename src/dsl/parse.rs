@@ -304,9 +304,10 @@ fn network(raw: &str) -> Option<String> {
 
 /// `400`, `=400`, `<400`, `<=400`, `>400`, `>=400`: a comparison with a number that fits an `int`.
 fn comparison(raw: &str) -> Option<(Cmp, i64)> {
-    let (cmp, n) = [(">=", Cmp::Ge), ("<=", Cmp::Le), (">", Cmp::Gt), ("<", Cmp::Lt), ("=", Cmp::Eq)]
+    // Two-character operators first, so that `>=` is not read as `>` and `=…`.
+    let (cmp, n) = [Cmp::Ge, Cmp::Le, Cmp::Gt, Cmp::Lt, Cmp::Eq]
         .into_iter()
-        .find_map(|(op, c)| raw.strip_prefix(op).map(|n| (c, n)))
+        .find_map(|c| raw.strip_prefix(c.op()).map(|n| (c, n)))
         .unwrap_or((Cmp::Eq, raw));
     if n.is_empty() || n.len() > 10 || !n.bytes().all(|c| c.is_ascii_digit()) {
         return None;
